@@ -1,0 +1,116 @@
+"""create_app(): the one place where routers, error handlers, docs and start-up meet."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
+from swagger_ui_bundle import swagger_ui_path
+
+from voxgate import __version__
+from voxgate.auth.keys import get_or_create_org, seed_key
+from voxgate.config import Settings, get_settings
+from voxgate.control.assistant.router import router as assistant_router
+from voxgate.db.session import get_sessionmaker
+from voxgate.errors import BadRequest, VoxgateError
+from voxgate.kit.openapi import openapi_document
+from voxgate.kit.validation import messages
+
+log = structlog.get_logger()
+
+
+async def _bootstrap(settings: Settings) -> None:
+    async with get_sessionmaker()() as session:
+        await get_or_create_org(session)
+        if settings.api_key:
+            await seed_key(session, settings.api_key)
+        await session.commit()
+
+
+def _error(status: int, body: dict[str, Any]) -> JSONResponse:
+    return JSONResponse(body, status_code=status)
+
+
+async def _voxgate_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, VoxgateError)
+    return _error(exc.status_code, exc.body())
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = list(exc.errors())
+    if any(e["loc"][:1] == ("path",) for e in errors):
+        # NestJS's ParseUUIDPipe wording.
+        return _error(400, BadRequest("Validation failed (uuid is expected)").body())
+    json_error = next((e for e in errors if e["type"] == "json_invalid"), None)
+    if json_error is not None:
+        position = json_error["loc"][-1]
+        return _error(400, BadRequest(f"Unexpected token in JSON at position {position}").body())
+    return _error(400, BadRequest(messages(errors)).body())
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code in (404, 405):
+        body = {
+            "message": f"Cannot {request.method} {request.url.path}",
+            "error": "Not Found",
+            "statusCode": 404,
+        }
+        return _error(404, body)
+    return _error(exc.status_code, {"message": exc.detail, "statusCode": exc.status_code})
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error", path=request.url.path)
+    return _error(500, {"statusCode": 500, "message": "Internal server error"})
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await _bootstrap(settings)
+        yield
+
+    app = FastAPI(
+        title="voxgate",
+        version=__version__,
+        description="Self-hosted voice AI with a Vapi-compatible API.",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.add_exception_handler(VoxgateError, _voxgate_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)
+
+    for router in (assistant_router,):
+        app.include_router(router)
+
+    app.mount("/docs/assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
+
+    @app.get("/openapi.json", include_in_schema=False)
+    async def openapi() -> JSONResponse:
+        return JSONResponse(openapi_document(app))
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="voxgate API",
+            swagger_js_url="/docs/assets/swagger-ui-bundle.js",
+            swagger_css_url="/docs/assets/swagger-ui.css",
+            swagger_favicon_url="/docs/assets/favicon-32x32.png",
+        )
+
+    return app

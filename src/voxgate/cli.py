@@ -1,0 +1,84 @@
+"""The `voxgate` command: serve, db upgrade, keys create, openapi."""
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from voxgate.config import get_settings
+
+app = typer.Typer(help="voxgate: self-hosted voice AI with a Vapi-compatible API.", no_args_is_help=True)
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(keys_app, name="keys")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to bind.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+) -> None:
+    """Apply migrations, then serve the API."""
+    from voxgate.app import create_app
+    from voxgate.db.migrate import upgrade
+    from voxgate.logging import configure
+
+    settings = get_settings()
+    configure(settings.log_level)
+    upgrade()
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level=settings.log_level.lower(),
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every pending migration."""
+    from voxgate.db.migrate import upgrade
+
+    upgrade()
+    typer.echo("database is up to date")
+
+
+@keys_app.command("create")
+def keys_create(
+    org: Annotated[str, typer.Option(help="Organization name (created if new).")] = "default",
+    public: Annotated[bool, typer.Option("--public", help="A public (browser) key.")] = False,
+) -> None:
+    """Create an API key and print it on the last line; it is shown only this once."""
+    from voxgate.auth.keys import create_key
+    from voxgate.db.migrate import upgrade
+    from voxgate.db.session import get_engine, get_sessionmaker
+
+    upgrade()
+
+    async def make() -> str:
+        async with get_sessionmaker()() as session:
+            key = await create_key(session, org, "public" if public else "private")
+            await session.commit()
+        await get_engine().dispose()
+        return key
+
+    key = asyncio.run(make())
+    typer.echo(f"{'public' if public else 'private'} key for org '{org}' (shown once):")
+    typer.echo(key)
+
+
+@app.command()
+def openapi(
+    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the document.")],
+) -> None:
+    """Write the OpenAPI document this server serves."""
+    from voxgate.app import create_app
+    from voxgate.kit.openapi import openapi_document
+
+    document = openapi_document(create_app())
+    output.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")
+    typer.echo(f"wrote {output}")

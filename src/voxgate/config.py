@@ -1,0 +1,40 @@
+"""Server settings, read from the environment (prefix VOXGATE_) and an optional .env file."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="VOXGATE_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(default=Path("data"), description="Files, recordings, the SQLite DB.")
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy async URL; defaults to a SQLite file in data_dir.",
+    )
+    public_url: str = Field(
+        default="http://localhost:8000",
+        description="Base URL clients reach this server on; websocket and monitor URLs use it.",
+    )
+    api_key: str | None = Field(default=None, description="Seed private key for the default org.")
+    log_level: str = "info"
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'voxgate.db').resolve()}"
+
+    @property
+    def files_dir(self) -> Path:
+        return self.data_dir / "files"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

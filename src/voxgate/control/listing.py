@@ -1,0 +1,58 @@
+"""List query parameters as the SDKs send them (`limit=10.0`, offsets, microseconds)."""
+
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from sqlalchemy import Select
+
+from voxgate.db.base import Resource
+
+_BOUNDS = {
+    "gt": lambda col, v: col > v,
+    "lt": lambda col, v: col < v,
+    "ge": lambda col, v: col >= v,
+    "le": lambda col, v: col <= v,
+}
+
+
+class ListQuery(BaseModel):
+    """`limit` plus strict or inclusive bounds on `createdAt` and `updatedAt`."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    limit: float | None = Field(default=None, ge=0, le=1000, description="Defaults to 100.")
+    created_at_gt: datetime | None = Field(default=None, alias="createdAtGt")
+    created_at_lt: datetime | None = Field(default=None, alias="createdAtLt")
+    created_at_ge: datetime | None = Field(default=None, alias="createdAtGe")
+    created_at_le: datetime | None = Field(default=None, alias="createdAtLe")
+    updated_at_gt: datetime | None = Field(default=None, alias="updatedAtGt")
+    updated_at_lt: datetime | None = Field(default=None, alias="updatedAtLt")
+    updated_at_ge: datetime | None = Field(default=None, alias="updatedAtGe")
+    updated_at_le: datetime | None = Field(default=None, alias="updatedAtLe")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _utc(cls, value: Any) -> Any:
+        # A bound without an offset is read as UTC, like every timestamp we return.
+        if isinstance(value, datetime) and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+    @property
+    def size(self) -> int:
+        return 100 if self.limit is None else int(self.limit)
+
+    def filter(self, stmt: Select[Any], table: type[Resource]) -> Select[Any]:
+        for column in ("created_at", "updated_at"):
+            for op, compare in _BOUNDS.items():
+                bound = getattr(self, f"{column}_{op}")
+                if bound is not None:
+                    stmt = stmt.where(compare(getattr(table, column), bound))
+        return stmt
+
+
+class PageQuery(ListQuery):
+    page: float = Field(default=1, ge=1)
+    sort_order: Literal["ASC", "DESC"] = Field(default="DESC", alias="sortOrder")
+    sort_by: Literal["createdAt", "cost", "duration"] = Field(default="createdAt", alias="sortBy")

@@ -1,0 +1,101 @@
+"""The five REST operations of a plain (not discriminated) resource, built from its models.
+
+Handlers return the stored document as is; the declared response model documents it.
+"""
+
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from voxgate.auth.deps import CurrentOrg, DbSession
+from voxgate.control.crud import Kind, Repository, merge
+from voxgate.control.listing import ListQuery
+
+ListParams = Query()
+
+
+def drop_nulls(data: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def crud_router(
+    kind: Kind[Any],
+    *,
+    path: str,
+    tag: str,
+    controller: str,
+    create: type[BaseModel],
+    update: type[BaseModel],
+    response: type[BaseModel],
+    summaries: dict[str, str] | None = None,
+) -> APIRouter:
+    router = APIRouter(prefix=path, tags=[tag])
+    summary = summaries or {}
+
+    @router.post(
+        "",
+        status_code=201,
+        response_model=response,
+        operation_id=f"{controller}_create",
+        summary=summary.get("create", f"Create {kind.noun.lower()}"),
+    )
+    async def create_one(body: create, org: CurrentOrg, session: DbSession) -> Any:  # type: ignore[valid-type]
+        row = await Repository(session, kind, org.org_id).create(drop_nulls(body.to_wire()))  # type: ignore[attr-defined]
+        return JSONResponse(kind.render(row), status_code=201)
+
+    @router.get(
+        "",
+        response_model=list[response],  # type: ignore[valid-type]
+        operation_id=f"{controller}_findAll",
+        summary=summary.get("list", f"List {kind.noun.lower()}s"),
+    )
+    async def list_all(
+        org: CurrentOrg, session: DbSession, query: ListQuery = ListParams
+    ) -> Any:
+        rows = await Repository(session, kind, org.org_id).list(query)
+        return JSONResponse([kind.render(row) for row in rows])
+
+    @router.get(
+        "/{id}",
+        response_model=response,
+        operation_id=f"{controller}_findOne",
+        summary=summary.get("get", f"Get {kind.noun.lower()}"),
+    )
+    async def get_one(id: UUID, org: CurrentOrg, session: DbSession) -> Any:
+        row = await Repository(session, kind, org.org_id).get(str(id))
+        return JSONResponse(kind.render(row))
+
+    @router.patch(
+        "/{id}",
+        response_model=response,
+        operation_id=f"{controller}_update",
+        summary=summary.get("update", f"Update {kind.noun.lower()}"),
+    )
+    async def update_one(
+        id: UUID,
+        body: update,  # type: ignore[valid-type]
+        org: CurrentOrg,
+        session: DbSession,
+    ) -> Any:
+        repo = Repository(session, kind, org.org_id)
+        row = await repo.get(str(id))
+        row = await repo.update(row, merge(row.data, body.to_wire()))  # type: ignore[attr-defined]
+        return JSONResponse(kind.render(row))
+
+    @router.delete(
+        "/{id}",
+        response_model=response,
+        operation_id=f"{controller}_remove",
+        summary=summary.get("remove", f"Delete {kind.noun.lower()}"),
+    )
+    async def remove_one(id: UUID, org: CurrentOrg, session: DbSession) -> Any:
+        repo = Repository(session, kind, org.org_id)
+        row = await repo.get(str(id))
+        rendered = kind.render(row)
+        await repo.delete(row)
+        return JSONResponse(rendered)
+
+    return router

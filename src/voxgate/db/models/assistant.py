@@ -1,0 +1,5 @@
+from voxgate.db.base import Resource
+
+
+class Assistant(Resource):
+    __tablename__ = "assistant"

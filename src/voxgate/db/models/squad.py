@@ -1,0 +1,5 @@
+from voxgate.db.base import Resource
+
+
+class Squad(Resource):
+    __tablename__ = "squad"

@@ -1,0 +1,38 @@
+"""Errors that carry their HTTP status; one handler in app.py renders them in Vapi's shape."""
+
+from http import HTTPStatus
+
+INVALID_KEY = (
+    "Invalid Key. Hot tip, you may be using the private key instead of the public key, "
+    "or vice versa."
+)
+
+
+class VoxgateError(Exception):
+    status_code: int = 500
+
+    def __init__(self, message: str | list[str]) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def body(self) -> dict[str, object]:
+        return {
+            "message": self.message,
+            "error": HTTPStatus(self.status_code).phrase,
+            "statusCode": self.status_code,
+        }
+
+
+class BadRequest(VoxgateError):
+    status_code = 400
+
+
+class Unauthorized(VoxgateError):
+    status_code = 401
+
+    def __init__(self, message: str = INVALID_KEY) -> None:
+        super().__init__(message)
+
+
+class NotFound(VoxgateError):
+    status_code = 404

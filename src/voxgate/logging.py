@@ -1,0 +1,24 @@
+"""structlog setup: key-value lines for people, JSON when VOXGATE_LOG_JSON is set."""
+
+import logging
+import os
+
+import structlog
+
+
+def configure(level: str = "info") -> None:
+    renderer: structlog.types.Processor = (
+        structlog.processors.JSONRenderer()
+        if os.environ.get("VOXGATE_LOG_JSON")
+        else structlog.dev.ConsoleRenderer(colors=False)
+    )
+    logging.basicConfig(level=level.upper(), format="%(message)s")
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso"),
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
+    )

@@ -1,0 +1,1 @@
+"""The wire contract: pydantic models of Vapi's JSON shapes. No I/O; imported by every room."""
