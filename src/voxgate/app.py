@@ -16,7 +16,7 @@ from swagger_ui_bundle import swagger_ui_path
 from voxgate import __version__
 from voxgate.auth.keys import get_or_create_org, seed_key
 from voxgate.config import Settings, get_settings
-from voxgate.control.assistant.router import router as assistant_router
+from voxgate.control.routes import ROUTERS
 from voxgate.db.session import get_sessionmaker
 from voxgate.errors import BadRequest, VoxgateError
 from voxgate.kit.openapi import openapi_document
@@ -94,7 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
 
-    for router in (assistant_router,):
+    for router in ROUTERS:
         app.include_router(router)
 
     app.mount("/docs/assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")

@@ -10,7 +10,9 @@ import uvicorn
 
 from voxgate.config import get_settings
 
-app = typer.Typer(help="voxgate: self-hosted voice AI with a Vapi-compatible API.", no_args_is_help=True)
+app = typer.Typer(
+    help="voxgate: self-hosted voice AI with a Vapi-compatible API.", no_args_is_help=True
+)
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
 app.add_typer(db_app, name="db")

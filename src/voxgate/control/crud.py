@@ -6,6 +6,7 @@ from it for filtering. Rendering puts the envelope around `data`.
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import func, select
@@ -14,8 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from voxgate.control.listing import ListQuery, PageQuery
 from voxgate.db.base import Resource
 from voxgate.errors import NotFound
-from datetime import timedelta
-
 from voxgate.kit.time import iso, utcnow
 
 R = TypeVar("R", bound=Resource)

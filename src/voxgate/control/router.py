@@ -52,9 +52,7 @@ def crud_router(
         operation_id=f"{controller}_findAll",
         summary=summary.get("list", f"List {kind.noun.lower()}s"),
     )
-    async def list_all(
-        org: CurrentOrg, session: DbSession, query: ListQuery = ListParams
-    ) -> Any:
+    async def list_all(org: CurrentOrg, session: DbSession, query: ListQuery = ListParams) -> Any:
         rows = await Repository(session, kind, org.org_id).list(query)
         return JSONResponse([kind.render(row) for row in rows])
 

@@ -32,9 +32,7 @@ class Server(OpenModel):
     headers: dict[str, Any] | None = None
     credential_id: str | None = Field(default=None, alias="credentialId")
     backoff_plan: dict[str, Any] | None = Field(default=None, alias="backoffPlan")
-    static_ip_addresses_enabled: bool | None = Field(
-        default=None, alias="staticIpAddressesEnabled"
-    )
+    static_ip_addresses_enabled: bool | None = Field(default=None, alias="staticIpAddressesEnabled")
     encrypted_paths: list[str] | None = Field(default=None, alias="encryptedPaths")
     secret: str | None = Field(default=None, deprecated=True)
 
