@@ -1,4 +1,4 @@
-"""API keys: UUIDs like Vapi's, stored as SHA-256 (they carry 122 random bits, so no salt is needed)."""
+"""API keys: UUIDs like Vapi's, stored as SHA-256 (122 random bits each: no salt needed)."""
 
 import hashlib
 import uuid
