@@ -21,7 +21,7 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(url: str | None = None) -> None:
-    """Bring the database to the newest revision. Call from sync code (Alembic runs its own loop)."""
+    """Bring the database to the newest revision; sync, since Alembic runs its own loop."""
     settings = get_settings()
     url = url or settings.resolved_database_url
     if url.startswith("sqlite"):
