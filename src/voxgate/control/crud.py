@@ -72,7 +72,7 @@ class Repository(Generic[R]):
         return (await self.session.scalars(stmt)).all(), total or 0
 
     async def get(self, id: str) -> R:
-        row = await self.session.scalar(self._scoped().where(self.kind.table.id == id))
+        row: R | None = await self.session.scalar(self._scoped().where(self.kind.table.id == id))
         if row is None:
             raise NotFound(f"{self.kind.noun} not found")
         return row

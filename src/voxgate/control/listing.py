@@ -1,5 +1,7 @@
 """List query parameters as the SDKs send them (`limit=10.0`, offsets, microseconds)."""
 
+import operator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -8,11 +10,11 @@ from sqlalchemy import Select
 
 from voxgate.db.base import Resource
 
-_BOUNDS = {
-    "gt": lambda col, v: col > v,
-    "lt": lambda col, v: col < v,
-    "ge": lambda col, v: col >= v,
-    "le": lambda col, v: col <= v,
+_BOUNDS: dict[str, Callable[[Any, datetime], Any]] = {
+    "gt": operator.gt,
+    "lt": operator.lt,
+    "ge": operator.ge,
+    "le": operator.le,
 }
 
 
