@@ -3,18 +3,24 @@
 Handlers return the stored document as is; the declared response model documents it.
 """
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from voxgate.auth.deps import CurrentOrg, DbSession
 from voxgate.control.crud import Kind, Repository, merge
 from voxgate.control.listing import ListQuery
 
 ListParams = Query()
+
+# A business rule the models cannot express (e.g. "that assistantId exists in your org"):
+# called with the session, the caller's org and the document about to be stored; raises to refuse.
+Check = Callable[[AsyncSession, str, dict[str, Any]], Awaitable[None]]
 
 
 def drop_nulls(data: dict[str, Any]) -> dict[str, Any]:
@@ -31,6 +37,7 @@ def crud_router(
     update: type[BaseModel],
     response: type[BaseModel],
     summaries: dict[str, str] | None = None,
+    check: Check | None = None,
 ) -> APIRouter:
     router = APIRouter(prefix=path, tags=[tag])
     summary = summaries or {}
@@ -43,7 +50,10 @@ def crud_router(
         summary=summary.get("create", f"Create {kind.noun.lower()}"),
     )
     async def create_one(body: create, org: CurrentOrg, session: DbSession) -> Any:  # type: ignore[valid-type]
-        row = await Repository(session, kind, org.org_id).create(drop_nulls(body.to_wire()))  # type: ignore[attr-defined]
+        data = drop_nulls(body.to_wire())  # type: ignore[attr-defined]
+        if check is not None:
+            await check(session, org.org_id, data)
+        row = await Repository(session, kind, org.org_id).create(data)
         return JSONResponse(kind.render(row), status_code=201)
 
     @router.get(
@@ -80,7 +90,10 @@ def crud_router(
     ) -> Any:
         repo = Repository(session, kind, org.org_id)
         row = await repo.get(str(id))
-        row = await repo.update(row, merge(row.data, body.to_wire()))  # type: ignore[attr-defined]
+        data = merge(row.data, body.to_wire())  # type: ignore[attr-defined]
+        if check is not None:
+            await check(session, org.org_id, data)
+        row = await repo.update(row, data)
         return JSONResponse(kind.render(row))
 
     @router.delete(
