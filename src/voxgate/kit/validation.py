@@ -27,6 +27,7 @@ _TEMPLATES: dict[str, str] = {
     "model_attributes_type": "{field} must be an object",
     "string_too_long": "{field} must be shorter than or equal to {max_length} characters",
     "string_too_short": "{field} must be longer than or equal to {min_length} characters",
+    "too_long": "{field} must contain no more than {max_length} elements",
     "greater_than_equal": "{field} must not be less than {ge}",
     "greater_than": "{field} must be greater than {gt}",
     "less_than_equal": "{field} must not be greater than {le}",
@@ -53,6 +54,15 @@ def message(error: dict[str, Any], strip: int = 1) -> str:
     *parents, field = loc
     if kind == "extra_forbidden":
         text = f"property {field} should not exist"
+    elif kind in ("union_tag_invalid", "union_tag_not_found"):
+        # A discriminated union (`transport.provider`, a tool's `type`) named no known variant.
+        key = ctx.get("discriminator", "").strip("'")
+        expected = ctx.get("expected_tags", "").replace("'", "")
+        text = (
+            f"{field}.{key} must be one of the following values: {expected}"
+            if expected
+            else f"{field}.{key} should not be empty"
+        )
     elif kind in ("literal_error", "enum"):
         expected = ctx.get("expected", "").replace("'", "").replace(" or ", ", ")
         if isinstance(field, int) and parents:

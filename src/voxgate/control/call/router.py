@@ -1,3 +1,98 @@
-from fastapi import APIRouter
+"""`/call`: create (the rules live in service.py), list with filters, get, rename, delete.
 
-router = APIRouter()
+Calls do not fit `crud_router`: create has business rules and server-set fields, the list has
+filters, PATCH changes `name` only, and DELETE takes a JSON body (VAPI-BEHAVIOUR §1.6).
+"""
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Body
+from fastapi.responses import JSONResponse
+
+from voxgate.auth.deps import CurrentOrg, DbSession
+from voxgate.control.call.schemas import CallListQuery
+from voxgate.control.call.service import create_call, kind
+from voxgate.control.crud import Repository, merge
+from voxgate.control.listing import ListQuery
+from voxgate.control.router import ListParams
+from voxgate.db.models import Call as CallRow
+from voxgate.errors import NotFound
+from voxgate.wire.call import Call, CreateCallDTO, DeleteCallDTO, UpdateCallDTO
+
+router = APIRouter(prefix="/call", tags=["Calls"])
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=Call,
+    operation_id="CallController_create",
+    summary="Create a new call with specified parameters including recipient, caller ID, "
+    "and assistant configuration.",
+)
+async def create_one(body: CreateCallDTO, org: CurrentOrg, session: DbSession) -> Any:
+    # A null anywhere in the typed shape means "not set" (free-form objects such as `metadata`
+    # keep theirs), so the stored call holds no null the reference schema would refuse.
+    data = body.model_dump(mode="json", by_alias=True, exclude_unset=True, exclude_none=True)
+    row = await create_call(session, org.org_id, data)
+    return JSONResponse(kind.render(row), status_code=201)
+
+
+@router.get(
+    "",
+    response_model=list[Call],
+    operation_id="CallController_findAll",
+    summary="List calls, newest first, optionally by id, assistant or phone number",
+)
+async def list_all(org: CurrentOrg, session: DbSession, query: CallListQuery = ListParams) -> Any:
+    rows = await Repository(session, kind, org.org_id).list(query, *query.where())
+    return JSONResponse([kind.render(row) for row in rows])
+
+
+@router.get(
+    "/{id}", response_model=Call, operation_id="CallController_findOne", summary="Get a call"
+)
+async def get_one(id: UUID, org: CurrentOrg, session: DbSession) -> Any:
+    row = await Repository(session, kind, org.org_id).get(str(id))
+    return JSONResponse(kind.render(row))
+
+
+@router.patch(
+    "/{id}", response_model=Call, operation_id="CallController_update", summary="Rename a call"
+)
+async def update_one(id: UUID, body: UpdateCallDTO, org: CurrentOrg, session: DbSession) -> Any:
+    repo = Repository(session, kind, org.org_id)
+    row = await repo.get(str(id))
+    row = await repo.update(row, merge(row.data, body.to_wire()))
+    return JSONResponse(kind.render(row))
+
+
+@router.delete(
+    "/{id}",
+    response_model=Call,
+    operation_id="CallController_deleteCallData",
+    summary="Delete a call, or the calls listed in `ids`",
+)
+async def remove_one(
+    id: UUID,
+    org: CurrentOrg,
+    session: DbSession,
+    body: Annotated[DeleteCallDTO | None, Body()] = None,
+) -> Any:
+    """With `ids`, the calls listed there are deleted instead of the one in the path (as in
+    Vapi). Vapi deletes them in the background and reports each outcome to the org's server
+    URL; voxgate deletes them at once, skipping ids unknown in the caller's org, and returns
+    one of them: the path's call when it is listed, else the first listed call found. Nothing
+    found to delete is a 404."""
+    repo = Repository(session, kind, org.org_id)
+    ids = list(dict.fromkeys(body.ids)) if body and body.ids else [str(id)]
+    found = {row.id: row for row in await repo.list(ListQuery(limit=len(ids)), CallRow.id.in_(ids))}
+    rows = [found[call_id] for call_id in ids if call_id in found]
+    if not rows:
+        raise NotFound(f"{kind.noun} not found")
+    shown = found.get(str(id), rows[0])
+    rendered = kind.render(shown)
+    for row in rows:
+        await repo.delete(row)
+    return JSONResponse(rendered)

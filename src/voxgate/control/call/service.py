@@ -1,0 +1,137 @@
+"""`POST /call`: the rules of VAPI-BEHAVIOUR §3.1, then a `queued` websocket call.
+
+What is stored is the echo of the request plus what the server adds: `type`, `status`, `cost`,
+`monitor.{listenUrl,controlUrl}` and the websocket transport with `audioFormat` (Vapi's default
+when unsaid) and `websocketCallUrl`. The assistant is *not* resolved into the record: a call
+names its assistant as the client did (`assistantId` or `assistant`, plus `assistantOverrides`;
+or a squad), as Vapi's Call does, and the engine resolves it when the client connects. Only a
+saved assistant's `monitorPlan` is read now, because it decides which monitor URLs exist.
+"""
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from voxgate.config import get_settings
+from voxgate.control.crud import Document, Kind, Repository
+from voxgate.control.squad.service import check_squad
+from voxgate.db.base import new_id
+from voxgate.db.models import Assistant as AssistantRow
+from voxgate.db.models import Call as CallRow
+from voxgate.db.models import Squad as SquadRow
+from voxgate.errors import BadRequest, NotFound
+from voxgate.wire import call_urls
+from voxgate.wire.transport import DEFAULT_AUDIO_FORMAT, WEBSOCKET
+
+NO_SOURCE = "Couldn't Get Assistant. Need Either `assistant`, `assistantId`, `squad`, Or `squadId`."
+NO_PHONE_NUMBER = "Couldn't Get Phone Number. Need Either `phoneNumberId` Or `phoneNumber`."
+NO_CARRIER = (
+    "Phone calls need a carrier (Twilio, Vonage, Telnyx or SIP), which voxgate does not support "
+    'yet. To talk to the assistant over a websocket, create the call with `"transport": '
+    '{"provider": "vapi.websocket"}` and no phone number.'
+)
+NO_WORKFLOWS = (
+    "Workflows are not supported by voxgate. Start the call with `assistant`, `assistantId`, "
+    "`squad` or `squadId`."
+)
+ONE_SOURCE = "Only one of `assistant`, `assistantId`, `squad` and `squadId` may be set."
+NUMBER_ON_WEBSOCKET = (
+    "`phoneNumberId` and `phoneNumber` cannot be used with the `vapi.websocket` transport."
+)
+NO_WEB_CALLS = "Web calls (`transport.provider` `daily`) are not supported by voxgate."
+
+SOURCES = ("assistant", "assistantId", "squad", "squadId")
+WORKFLOW = ("workflow", "workflowId", "workflowOverrides")
+
+kind = Kind(
+    CallRow,
+    "Call",
+    columns=lambda data: {
+        "type": data["type"],
+        "status": data["status"],
+        "assistant_id": data.get("assistantId"),
+        "phone_number_id": data.get("phoneNumberId"),
+    },
+)
+_assistants = Kind(AssistantRow, "Assistant")
+_squads = Kind(SquadRow, "Squad")
+
+
+def check_transport(data: Document) -> None:
+    """Who talks, then how: only a websocket call can be placed today."""
+    if any(key in data for key in WORKFLOW):
+        raise BadRequest(NO_WORKFLOWS)
+    sources = [key for key in SOURCES if key in data]
+    if not sources:
+        raise BadRequest(NO_SOURCE)
+    if len(sources) > 1:
+        raise BadRequest(ONE_SOURCE)
+    provider = data.get("transport", {}).get("provider")
+    has_number = "phoneNumberId" in data or "phoneNumber" in data
+    if provider == WEBSOCKET and "customers" not in data:
+        if has_number:
+            raise BadRequest(NUMBER_ON_WEBSOCKET)
+        return
+    if provider == "daily":
+        raise BadRequest(NO_WEB_CALLS)
+    # No websocket (or a batch of customers): a phone call, which needs a number and a carrier.
+    raise BadRequest(NO_CARRIER if has_number else NO_PHONE_NUMBER)
+
+
+async def _saved(session: AsyncSession, kind: Kind[Any], org_id: str, id: str) -> Document:
+    try:
+        return (await Repository(session, kind, org_id).get(id)).data
+    except NotFound:
+        # Another org's id is as unknown as a made-up one.
+        noun, field = kind.noun, f"{kind.noun.lower()}Id"
+        raise BadRequest(f"Couldn't Get {noun}. `{field}` {id} Does Not Exist.") from None
+
+
+async def _monitor_plan(session: AsyncSession, org_id: str, data: Document) -> dict[str, Any]:
+    """Checks the named assistant or squad, and returns the monitorPlan in force."""
+    if "assistantId" in data:
+        base = (await _saved(session, _assistants, org_id, data["assistantId"])).get("monitorPlan")
+        overrides = data.get("assistantOverrides", {})
+    elif "assistant" in data:
+        base, overrides = data["assistant"].get("monitorPlan"), data.get("assistantOverrides", {})
+    else:
+        # A squad's members may differ; only `squadOverrides` applies to the whole call.
+        if "squadId" in data:
+            await _saved(session, _squads, org_id, data["squadId"])
+        else:
+            await _check_inline_squad(session, org_id, data["squad"])
+        base, overrides = None, data.get("squadOverrides", {})
+    return {**(base or {}), **(overrides.get("monitorPlan") or {})}
+
+
+async def _check_inline_squad(session: AsyncSession, org_id: str, squad: Document) -> None:
+    try:
+        await check_squad(session, org_id, squad)
+    except BadRequest as error:
+        found = [error.message] if isinstance(error.message, str) else error.message
+        raise BadRequest([f"squad.{message}" for message in found]) from None
+
+
+def _server_fields(call_id: str, data: Document, plan: dict[str, Any]) -> Document:
+    public_url = get_settings().public_url
+    monitor = {}
+    if plan.get("listenEnabled", True) is not False:
+        monitor["listenUrl"] = call_urls.listen_url(public_url, call_id)
+    if plan.get("controlEnabled", True) is not False:
+        monitor["controlUrl"] = call_urls.control_url(public_url, call_id)
+    transport = {
+        **data["transport"],
+        "audioFormat": data["transport"].get("audioFormat", DEFAULT_AUDIO_FORMAT),
+        # Ours to set: a URL the client sent is replaced, never trusted.
+        "websocketCallUrl": call_urls.websocket_call_url(public_url, call_id),
+    }
+    fields: Document = {"type": "vapi.websocketCall", "status": "queued", "cost": 0}
+    return {**fields, "transport": transport, **({"monitor": monitor} if monitor else {})}
+
+
+async def create_call(session: AsyncSession, org_id: str, data: Document) -> CallRow:
+    check_transport(data)
+    plan = await _monitor_plan(session, org_id, data)
+    call_id = new_id()
+    record = {**data, **_server_fields(call_id, data, plan)}
+    return await Repository(session, kind, org_id).create(record, id=call_id)
