@@ -6,7 +6,7 @@ error. `websocketCallUrl` is not in Vapi's published schema, but clients read it
 created call (VAPI-BEHAVIOUR §3.7), so it is declared here, read-only: the server sets it.
 """
 
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     Discriminator,
@@ -114,14 +114,7 @@ class VapiWebCallTransport(WireModel):
     call_sip_uri: str | None = Field(default=None, alias="callSipUri")
 
 
-_VARIANTS: dict[str, type[WireModel]] = {
-    WEBSOCKET: VapiWebsocketTransport,
-    "vonage": VonageTransport,
-    "twilio": TwilioTransport,
-    "vapi.sip": VapiSipTransport,
-    "telnyx": TelnyxTransport,
-    "daily": VapiWebCallTransport,
-}
+PROVIDERS = (WEBSOCKET, "vonage", "twilio", "vapi.sip", "telnyx", "daily")
 
 
 def _tag(provider: object) -> str:
@@ -134,11 +127,16 @@ def _variant(value: Any) -> str | None:
     if not isinstance(value, dict):
         return _tag(WEBSOCKET)  # any variant answers "transport must be an object"
     provider = value.get("provider")
-    return _tag(provider) if provider in _VARIANTS else None
+    return _tag(provider) if provider in PROVIDERS else None
 
 
 Transport = Annotated[
-    Union[tuple(Annotated[model, Tag(_tag(p))] for p, model in _VARIANTS.items())],  # type: ignore[valid-type]  # noqa: UP007
+    Annotated[VapiWebsocketTransport, Tag(_tag(WEBSOCKET))]
+    | Annotated[VonageTransport, Tag(_tag("vonage"))]
+    | Annotated[TwilioTransport, Tag(_tag("twilio"))]
+    | Annotated[VapiSipTransport, Tag(_tag("vapi.sip"))]
+    | Annotated[TelnyxTransport, Tag(_tag("telnyx"))]
+    | Annotated[VapiWebCallTransport, Tag(_tag("daily"))],
     Field(
         discriminator=Discriminator(
             _variant,
@@ -146,7 +144,7 @@ Transport = Annotated[
             custom_error_context={
                 "discriminator": "provider",
                 "tag": "",
-                "expected_tags": ", ".join(_VARIANTS),
+                "expected_tags": ", ".join(PROVIDERS),
             },
         )
     ),

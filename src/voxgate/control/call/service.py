@@ -57,7 +57,7 @@ _assistants = Kind(AssistantRow, "Assistant")
 _squads = Kind(SquadRow, "Squad")
 
 
-def check_transport(data: Document) -> None:
+def check_request(data: Document) -> None:
     """Who talks, then how: only a websocket call can be placed today."""
     if any(key in data for key in WORKFLOW):
         raise BadRequest(NO_WORKFLOWS)
@@ -80,11 +80,13 @@ def check_transport(data: Document) -> None:
 
 async def _saved(session: AsyncSession, kind: Kind[Any], org_id: str, id: str) -> Document:
     try:
-        return (await Repository(session, kind, org_id).get(id)).data
+        row = await Repository(session, kind, org_id).get(id)
     except NotFound:
         # Another org's id is as unknown as a made-up one.
         noun, field = kind.noun, f"{kind.noun.lower()}Id"
         raise BadRequest(f"Couldn't Get {noun}. `{field}` {id} Does Not Exist.") from None
+    data: Document = row.data
+    return data
 
 
 async def _monitor_plan(session: AsyncSession, org_id: str, data: Document) -> dict[str, Any]:
@@ -130,7 +132,7 @@ def _server_fields(call_id: str, data: Document, plan: dict[str, Any]) -> Docume
 
 
 async def create_call(session: AsyncSession, org_id: str, data: Document) -> CallRow:
-    check_transport(data)
+    check_request(data)
     plan = await _monitor_plan(session, org_id, data)
     call_id = new_id()
     record = {**data, **_server_fields(call_id, data, plan)}
