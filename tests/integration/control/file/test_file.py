@@ -148,6 +148,15 @@ def _bad_request(response: httpx.Response) -> list[str] | str:
             "purpose must be shorter than or equal to 64 characters",
         ),
     ],
+    ids=[
+        "no-file-part",
+        "json-body",
+        "text-part",
+        "unknown-part",
+        "metadata-array",
+        "metadata-not-json",
+        "purpose-too-long",
+    ],
 )
 async def test_bad_uploads_are_refused_and_nothing_is_stored(
     client: httpx.AsyncClient, request_kwargs: dict[str, Any], message: str
@@ -165,6 +174,7 @@ async def test_bad_uploads_are_refused_and_nothing_is_stored(
         ({"name": ""}, "name must be longer than or equal to 1 characters"),
         ({"purpose": "assistant"}, "property purpose should not exist"),
     ],
+    ids=["name-too-long", "name-empty", "purpose"],
 )
 async def test_only_the_name_can_change(
     client: httpx.AsyncClient, body: dict[str, Any], message: str

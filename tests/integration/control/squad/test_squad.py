@@ -116,6 +116,16 @@ def _bad_request(response: httpx.Response) -> list[str]:
             "membersOverrides.maxDurationSeconds must not be less than 10",
         ),
     ],
+    ids=[
+        "unknown-property",
+        "no-members",
+        "members-not-array",
+        "member-assistant-unknown-property",
+        "member-assistant-model",
+        "member-overrides-unknown-property",
+        "destination-type",
+        "overrides-bound",
+    ],
 )
 async def test_invalid_bodies_get_class_validator_messages(
     client: httpx.AsyncClient, body: dict[str, Any], message: str
