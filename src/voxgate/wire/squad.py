@@ -26,6 +26,9 @@ class AssistantDestination(OpenModel):
 
 
 class SquadMemberDTO(WireModel):
+    """One assistant of the squad: exactly one of `assistantId` (a saved assistant of the
+    caller's org) or `assistant` (a transient one), optionally adjusted for this squad."""
+
     assistant_id: str | None = Field(default=None, alias="assistantId")
     assistant: CreateAssistantDTO | None = None
     assistant_overrides: AssistantOverrides | None = Field(default=None, alias="assistantOverrides")
@@ -48,9 +51,10 @@ class CreateSquadDTO(SquadFields):
     pass
 
 
+# The reference and the official SDK require `members` on update too.
 class UpdateSquadDTO(SquadFields):
-    """The reference (and the official SDK) require `members` on update too: the whole roster
-    is sent each time, so a PATCH can never leave a half-edited squad behind."""
+    """`members` is required here too: every update sends the whole roster, which replaces the
+    stored one."""
 
 
 class Squad(Envelope, SquadFields):

@@ -155,12 +155,21 @@ async def test_a_member_names_exactly_one_assistant(client: httpx.AsyncClient) -
 
 async def test_unknown_assistant_ids_are_refused(client: httpx.AsyncClient) -> None:
     known = await _assistant(client)
-    missing = str(uuid.uuid4())
+    missing, malformed = str(uuid.uuid4()), "assistant-" * 8
     response = await client.post(
         "/squad",
-        json={"members": [{"assistantId": known}, {"assistantId": missing}]},
+        json={
+            "members": [
+                {"assistantId": known},
+                {"assistantId": missing},
+                {"assistantId": malformed},
+            ]
+        },
     )
-    assert _bad_request(response) == [f"members.1.assistantId: assistant {missing} does not exist"]
+    assert _bad_request(response) == [
+        f"members.1.assistantId: assistant {missing} does not exist",
+        f"members.2.assistantId: assistant {malformed} does not exist",
+    ]
     assert (await client.get("/squad")).json() == []
 
 
