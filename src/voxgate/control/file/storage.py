@@ -53,10 +53,11 @@ class FileStore:
                 staged.flush()
                 os.fsync(staged.fileno())
                 size = staged.tell()
+                staged.close()
+                os.replace(staged.name, target)
             except BaseException:
-                os.unlink(staged.name)
+                Path(staged.name).unlink(missing_ok=True)
                 raise
-        os.replace(staged.name, target)
         return size
 
     def remove(self, key: str) -> None:
