@@ -79,7 +79,8 @@ async def new_key(org: str, scope: Scope = "private") -> str:
 @pytest.fixture
 async def api_key(live_server: LiveServer, request: pytest.FixtureRequest) -> str:
     """A private key of an org made for this test alone."""
-    return await new_key(f"org-{request.node.nodeid}-{os.urandom(4).hex()}")
+    # Named after the test (cut: names are at most 200 characters) to make rows traceable.
+    return await new_key(f"{request.node.name[:150]}-{os.urandom(4).hex()}")
 
 
 @pytest.fixture

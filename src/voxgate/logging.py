@@ -10,7 +10,10 @@ def configure(level: str = "info") -> None:
     renderer: structlog.types.Processor = (
         structlog.processors.JSONRenderer()
         if os.environ.get("VOXGATE_LOG_JSON")
-        else structlog.dev.ConsoleRenderer(colors=False)
+        # Plain tracebacks: rendering locals of every frame takes seconds on a 500.
+        else structlog.dev.ConsoleRenderer(
+            colors=False, exception_formatter=structlog.dev.plain_traceback
+        )
     )
     logging.basicConfig(level=level.upper(), format="%(message)s")
     structlog.configure(
