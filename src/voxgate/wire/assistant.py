@@ -2,9 +2,9 @@
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, Strict, StringConstraints
 
-from voxgate.kit.schema import WireModel
+from voxgate.kit.schema import AS_SENT, KEEP_INT, WireModel
 from voxgate.wire.common import ClientMessageType, Envelope, Server, ServerMessageType
 from voxgate.wire.providers import ModelConfig, TranscriberConfig, VoiceConfig
 
@@ -35,9 +35,9 @@ class AssistantFields(WireModel):
     voicemail_message: str | None = Field(default=None, max_length=1000, alias="voicemailMessage")
     end_call_message: str | None = Field(default=None, max_length=1000, alias="endCallMessage")
     end_call_phrases: list[EndCallPhrase] | None = Field(default=None, alias="endCallPhrases")
-    max_duration_seconds: float | None = Field(
-        default=None, ge=10, le=43200, alias="maxDurationSeconds"
-    )
+    max_duration_seconds: (
+        Annotated[float, Strict(), Field(ge=10, le=43200), KEEP_INT, AS_SENT] | None
+    ) = Field(default=None, alias="maxDurationSeconds")
     background_sound: str | None = Field(
         default=None, alias="backgroundSound", description='"off", "office" or an audio URL.'
     )
@@ -66,9 +66,9 @@ class AssistantFields(WireModel):
     )
     metadata: Plan | None = None
     # Unpublished fields Vapi still accepts and clients still send (VAPI-BEHAVIOUR §1.8).
-    silence_timeout_seconds: float | None = Field(
-        default=None, ge=5, le=3600, alias="silenceTimeoutSeconds"
-    )
+    silence_timeout_seconds: (
+        Annotated[float, Strict(), Field(ge=5, le=3600), KEEP_INT, AS_SENT] | None
+    ) = Field(default=None, alias="silenceTimeoutSeconds")
     message_plan: Plan | None = Field(default=None, alias="messagePlan")
     background_denoising_enabled: bool | None = Field(
         default=None, alias="backgroundDenoisingEnabled"

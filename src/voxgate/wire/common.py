@@ -1,10 +1,10 @@
 """Shapes shared by several resources: the envelope, server, pagination, subscription enums."""
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, Strict
 
-from voxgate.kit.schema import OpenModel, WireModel
+from voxgate.kit.schema import AS_SENT, KEEP_INT, OpenModel, WireModel
 
 ClientMessageType = Literal[
     "assistant.speechStarted", "assistant.started", "conversation-update", "function-call",
@@ -28,7 +28,9 @@ class Server(OpenModel):
     """Where server messages for this resource go. `secret` is the legacy X-Vapi-Secret."""
 
     url: str | None = None
-    timeout_seconds: float | None = Field(default=None, ge=1, le=300, alias="timeoutSeconds")
+    timeout_seconds: Annotated[float, Strict(), Field(ge=1, le=300), KEEP_INT, AS_SENT] | None = (
+        Field(default=None, alias="timeoutSeconds")
+    )
     headers: dict[str, Any] | None = None
     credential_id: str | None = Field(default=None, alias="credentialId")
     backoff_plan: dict[str, Any] | None = Field(default=None, alias="backoffPlan")

@@ -11,37 +11,18 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     Discriminator,
     Field,
-    PlainSerializer,
+    Strict,
     Tag,
-    ValidatorFunctionWrapHandler,
-    WrapValidator,
 )
 
-from voxgate.kit.schema import WireModel
+from voxgate.kit.schema import AS_SENT, KEEP_INT, WireModel
 
 ConversationType = Literal["voice"]
 WEBSOCKET = "vapi.websocket"
 
 
-def _keep_int(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
-    number = handler(value)
-    return value if type(value) is int else number
-
-
-# A JSON number echoed as sent: `8000` stays `8000` (a plain float field would answer `8000.0`).
-# The bounds go before the validators, where pydantic documents them as minimum/maximum.
-SampleRate = Annotated[
-    float,
-    Field(ge=0, le=192000),
-    WrapValidator(_keep_int),
-    PlainSerializer(lambda value: value, return_type=Any),
-]
-DialTimeout = Annotated[
-    float,
-    Field(ge=1, le=600),
-    WrapValidator(_keep_int),
-    PlainSerializer(lambda value: value, return_type=Any),
-]
+SampleRate = Annotated[float, Strict(), Field(ge=0, le=192000), KEEP_INT, AS_SENT]
+DialTimeout = Annotated[float, Strict(), Field(ge=1, le=600), KEEP_INT, AS_SENT]
 
 
 class AudioFormat(WireModel):

@@ -32,6 +32,7 @@ async def test_create_get_list_update_delete(client: httpx.AsyncClient) -> None:
     body = created.json()
     assert_matches(body, "Assistant")
     assert {k: body[k] for k in BODY} == BODY  # provider knobs (stability) echoed
+    assert type(body["maxDurationSeconds"]) is int  # 300, not 300.0: echoed as sent
     assert body["createdAt"] == body["updatedAt"]
     assert body["createdAt"].endswith("Z") and len(body["createdAt"]) == 24
 
@@ -90,6 +91,10 @@ async def test_legacy_fields_are_stored_and_echoed(client: httpx.AsyncClient) ->
     [
         ({"name": "x" * 41}, "name must be shorter than or equal to 40 characters"),
         ({"maxDurationSeconds": 5}, "maxDurationSeconds must not be less than 10"),
+        (
+            {"maxDurationSeconds": "300"},
+            "maxDurationSeconds must be a number conforming to the specified constraints",
+        ),
         (
             {"firstMessageMode": "shout"},
             "firstMessageMode must be one of the following values: "
