@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from voxgate.control.listing import ListQuery, PageQuery
 from voxgate.db.base import Resource
-from voxgate.errors import NotFound
+from voxgate.errors import BadRequest, NotFound
 from voxgate.kit.time import iso, utcnow
 
 R = TypeVar("R", bound=Resource)
@@ -35,6 +35,34 @@ def merge(stored: Document, changes: Document) -> Document:
     """PATCH: top-level keys replace wholesale; `null` unsets the key."""
     merged = {**stored, **changes}
     return {key: value for key, value in merged.items() if value is not None}
+
+
+def _null_character_at(value: Any, path: str = "") -> str | None:
+    """Where the first U+0000 is (in a string or a key): PostgreSQL can store neither."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, dict):
+        items: Any = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        here = f"{path}.{key}" if path else str(key)
+        if isinstance(key, str) and "\x00" in key:
+            return here
+        found = _null_character_at(item, here)
+        if found is not None:
+            return found
+    return None
+
+
+def _storable(data: Document) -> Document:
+    # Refused on every backend, so SQLite and PostgreSQL deployments answer alike (not a 500).
+    where = _null_character_at(data)
+    if where is not None:
+        raise BadRequest([f"{where} must not contain the null character"])
+    return data
 
 
 @dataclass
@@ -65,11 +93,14 @@ class Repository(Generic[R]):
     async def page(self, query: PageQuery, *where: Any) -> tuple[Sequence[R], int]:
         table = self.kind.table
         stmt = query.filter(self._scoped().where(*where), table)
-        total = await self.session.scalar(select(func.count()).select_from(stmt.subquery()))
+        total = await self.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+        offset = (int(query.page) - 1) * query.size
+        if offset >= total:
+            # Past the last page; this also keeps absurd pages (1e300) out of 64-bit SQL integers.
+            return [], total
         order = table.created_at.asc() if query.sort_order == "ASC" else table.created_at.desc()
-        stmt = stmt.order_by(order, table.id).limit(query.size)
-        stmt = stmt.offset((int(query.page) - 1) * query.size)
-        return (await self.session.scalars(stmt)).all(), total or 0
+        stmt = stmt.order_by(order, table.id).limit(query.size).offset(offset)
+        return (await self.session.scalars(stmt)).all(), total
 
     async def get(self, id: str) -> R:
         row: R | None = await self.session.scalar(self._scoped().where(self.kind.table.id == id))
@@ -81,7 +112,7 @@ class Repository(Generic[R]):
         now = utcnow()
         row = self.kind.table(
             org_id=self.org_id,
-            data=data,
+            data=_storable(data),
             created_at=now,
             updated_at=now,
             **self.kind.columns(data),
@@ -92,7 +123,7 @@ class Repository(Generic[R]):
         return row
 
     async def update(self, row: R, data: Document) -> R:
-        row.data = data
+        row.data = _storable(data)
         for column, value in self.kind.columns(data).items():
             setattr(row, column, value)
         # Every successful PATCH moves updatedAt, even twice within one millisecond.

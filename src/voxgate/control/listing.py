@@ -55,6 +55,6 @@ class ListQuery(BaseModel):
 
 
 class PageQuery(ListQuery):
-    page: float = Field(default=1, ge=1)
+    page: float = Field(default=1, ge=1, allow_inf_nan=False)
     sort_order: Literal["ASC", "DESC"] = Field(default="DESC", alias="sortOrder")
     sort_by: Literal["createdAt", "cost", "duration"] = Field(default="createdAt", alias="sortBy")

@@ -1,0 +1,164 @@
+"""The five REST operations of a resource whose body is one of several variants.
+
+Tools are picked by `type`, phone numbers by `provider`. A create body names its variant; an
+update body need not, because the variant is the stored record's (VAPI-BEHAVIOUR §1.5). The SDKs
+send the discriminator on update anyway, so one equal to the stored value is accepted and dropped;
+any other is refused.
+
+The unions are documented as unions but validated here, one variant at a time: pydantic's union
+errors name the branch they tried (`function.function.name`), a path no client ever wrote.
+"""
+
+from collections.abc import Callable
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Body, Query
+from fastapi.responses import JSONResponse
+from pydantic import PlainValidator, ValidationError
+
+from voxgate.auth.deps import CurrentOrg, DbSession
+from voxgate.control.crud import Document, Kind, Repository, merge
+from voxgate.control.listing import ListQuery
+from voxgate.errors import BadRequest
+from voxgate.kit.schema import WireModel
+from voxgate.kit.validation import messages
+from voxgate.wire._variants import VariantModels
+
+# (validated changes, the stored document or None on create) → what to store.
+Prepare = Callable[[Document, Document | None], Document]
+
+
+def _as_is(changes: Document, stored: Document | None) -> Document:
+    return changes
+
+
+def _documented(union: Any) -> Any:
+    """A body type that the document shows as `union` and that reaches the handler unvalidated."""
+    return Annotated[Any, PlainValidator(lambda value: value, json_schema_input_type=union), Body()]
+
+
+def _validate(model: type[WireModel], body: Document) -> Document:
+    try:
+        return model.model_validate(body).to_wire()
+    except ValidationError as exc:
+        errors: list[Any] = exc.errors()
+        raise BadRequest(messages(errors, strip=0)) from None
+
+
+def _object(body: Any) -> Document:
+    if not isinstance(body, dict):
+        raise BadRequest(["request body must be a JSON object"])
+    return body
+
+
+def parse_create(models: VariantModels, body: Any) -> Document:
+    value = _object(body).get(models.key)
+    model = models.create.get(value) if isinstance(value, str) else None
+    if model is None:
+        allowed = ", ".join(models.create)
+        raise BadRequest([f"{models.key} must be one of the following values: {allowed}"])
+    return _validate(model, body)
+
+
+def parse_update(models: VariantModels, stored: str, body: Any) -> Document:
+    body = dict(_object(body))
+    if models.key in body and body.pop(models.key) != stored:
+        raise BadRequest([f"{models.key} must be equal to {stored}"])
+    changes = _validate(models.update[stored], body)
+    # A PATCH cannot unset what the variant needs (an apiRequest's `url`, a twilio `number`).
+    needed = [f.alias for f in models.create[stored].model_fields.values() if f.is_required()]
+    unset = [
+        f"{name} should not be empty"
+        for name in needed
+        if name in changes and changes[name] is None
+    ]
+    if unset:
+        raise BadRequest(unset)
+    return changes
+
+
+def variant_router(
+    kind: Kind[Any],
+    models: VariantModels,
+    *,
+    path: str,
+    tag: str,
+    controller: str,
+    summaries: dict[str, str] | None = None,
+    prepare: Prepare = _as_is,
+    list_operation: str = "findAll",
+) -> APIRouter:
+    router = APIRouter(prefix=path, tags=[tag])
+    summary = summaries or {}
+    noun = kind.noun.lower()
+    create_body, update_body = (
+        _documented(models.create_union()),
+        _documented(models.update_union()),
+    )
+    response = models.response_union()
+
+    @router.post(
+        "",
+        status_code=201,
+        response_model=response,
+        operation_id=f"{controller}_create",
+        summary=summary.get("create", f"Create {noun}"),
+    )
+    async def create_one(body: create_body, org: CurrentOrg, session: DbSession) -> Any:  # type: ignore[valid-type]
+        data = prepare(parse_create(models, body), None)
+        row = await Repository(session, kind, org.org_id).create(merge({}, data))
+        return JSONResponse(kind.render(row), status_code=201)
+
+    @router.get(
+        "",
+        response_model=list[response],  # type: ignore[valid-type]
+        operation_id=f"{controller}_{list_operation}",
+        summary=summary.get("list", f"List {noun}s"),
+    )
+    async def list_all(org: CurrentOrg, session: DbSession, query: ListQuery = Query()) -> Any:
+        rows = await Repository(session, kind, org.org_id).list(query)
+        return JSONResponse([kind.render(row) for row in rows])
+
+    @router.get(
+        "/{id}",
+        response_model=response,
+        operation_id=f"{controller}_findOne",
+        summary=summary.get("get", f"Get {noun}"),
+    )
+    async def get_one(id: UUID, org: CurrentOrg, session: DbSession) -> Any:
+        row = await Repository(session, kind, org.org_id).get(str(id))
+        return JSONResponse(kind.render(row))
+
+    @router.patch(
+        "/{id}",
+        response_model=response,
+        operation_id=f"{controller}_update",
+        summary=summary.get("update", f"Update {noun}"),
+    )
+    async def update_one(
+        id: UUID,
+        body: update_body,  # type: ignore[valid-type]
+        org: CurrentOrg,
+        session: DbSession,
+    ) -> Any:
+        repo = Repository(session, kind, org.org_id)
+        row = await repo.get(str(id))
+        changes = prepare(parse_update(models, row.data[models.key], body), row.data)
+        row = await repo.update(row, merge(row.data, changes))
+        return JSONResponse(kind.render(row))
+
+    @router.delete(
+        "/{id}",
+        response_model=response,
+        operation_id=f"{controller}_remove",
+        summary=summary.get("remove", f"Delete {noun}"),
+    )
+    async def remove_one(id: UUID, org: CurrentOrg, session: DbSession) -> Any:
+        repo = Repository(session, kind, org.org_id)
+        row = await repo.get(str(id))
+        rendered = kind.render(row)
+        await repo.delete(row)
+        return JSONResponse(rendered)
+
+    return router
