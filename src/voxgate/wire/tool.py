@@ -7,10 +7,10 @@ whole; fields a variant cannot work without stay required.
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator, Field, Strict
 from pydantic_core import PydanticCustomError
 
-from voxgate.kit.schema import OpenModel, WireModel
+from voxgate.kit.schema import AS_SENT, KEEP_INT, Number, OpenModel, WireModel
 from voxgate.wire._variants import Spec, optional, required, variant_models
 from voxgate.wire.common import Envelope, Server
 
@@ -77,6 +77,13 @@ def _string_or_object(value: Any) -> Any:
 # sipRequest's `body`: the text of the SIP body, or a JSON schema of it. Checked first, by hand:
 # pydantic's own `str | dict` errors name the branch they tried (`body.str`).
 StringOrObject = Annotated[str | dict[str, Any], BeforeValidator(_string_or_object)]
+
+
+def bounded(**bounds: float) -> Any:
+    """A JSON number within bounds, echoed as sent (kit/schema.py's `Number`)."""
+    return Annotated[float, Strict(), Field(**bounds), KEEP_INT, AS_SENT]
+
+
 HttpMethod = Literal["DELETE", "GET", "PATCH", "POST", "PUT"]
 
 # Every variant takes these.
@@ -101,7 +108,7 @@ TOOLS: dict[str, tuple[str, dict[str, Spec]]] = {
         "description": optional(str),
         "body": optional(Plan, description="JSON schema of the request body."),
         "headers": optional(Plan, description="JSON schema of the request headers."),
-        "timeoutSeconds": optional(float, ge=1, le=300),
+        "timeoutSeconds": optional(bounded(ge=1, le=300)),
         **CREDENTIAL, **PARAMETERS, **EXTRACTION,
         "backoffPlan": optional(Plan),
         "encryptedPaths": optional(list[str]),
@@ -112,7 +119,7 @@ TOOLS: dict[str, tuple[str, dict[str, Spec]]] = {
         "code": required(str, max_length=50000),
         **ASYNC, **CREDENTIAL, **FUNCTION, **SERVER, **EXTRACTION,
         "environmentVariables": optional(list[CodeToolEnvironmentVariable]),
-        "timeoutSeconds": optional(float, ge=1, le=30),
+        "timeoutSeconds": optional(bounded(ge=1, le=30)),
     }),
     "dtmf": ("DtmfTool", {"sipInfoDtmfEnabled": optional(bool)}),
     "endCall": ("EndCallTool", {}),
@@ -133,9 +140,9 @@ TOOLS: dict[str, tuple[str, dict[str, Spec]]] = {
     "computer": ("ComputerTool", {
         "name": required(Literal["computer"]),
         "subType": required(Literal["computer_20241022"]),
-        "displayWidthPx": required(float),
-        "displayHeightPx": required(float),
-        "displayNumber": optional(float),
+        "displayWidthPx": required(Number),
+        "displayHeightPx": required(Number),
+        "displayNumber": optional(Number),
         **SERVER,
     }),
     "textEditor": ("TextEditorTool", {

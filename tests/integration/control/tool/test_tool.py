@@ -1,5 +1,6 @@
 """The five tool operations over HTTP, every variant checked against Vapi's published schemas."""
 
+import re
 from typing import Any
 
 import httpx
@@ -143,6 +144,10 @@ async def test_every_variant_round_trips(
     tool = created.json()
     assert_matches(tool, schema)
     assert {k: tool[k] for k in body} == body
+    # Byte for byte: numbers come back as sent (1024, not 1024.0).
+    for key, value in body.items():
+        if type(value) is int:
+            assert re.search(f'"{key}":{value}[,}}]', created.text), key
     fetched = (await client.get(f"/tool/{tool['id']}")).json()
     assert_matches(fetched, schema)
     # The SDKs send the discriminator on update: the stored one is accepted and ignored.
@@ -175,6 +180,14 @@ def test_the_variant_table_covers_the_reference() -> None:
             ],
         ),
         ({"type": "code"}, ["code should not be empty"]),
+        (
+            {"type": "code", "code": "x", "timeoutSeconds": "10"},
+            ["timeoutSeconds must be a number conforming to the specified constraints"],
+        ),
+        (
+            {"type": "code", "code": "x", "timeoutSeconds": 31},
+            ["timeoutSeconds must not be greater than 30"],
+        ),
         (
             {"type": "sipRequest", "verb": "BYE"},
             ["verb must be one of the following values: INFO, MESSAGE, NOTIFY"],
