@@ -79,9 +79,9 @@ def _string_or_object(value: Any) -> Any:
 StringOrObject = Annotated[str | dict[str, Any], BeforeValidator(_string_or_object)]
 
 
-def bounded(**bounds: float) -> Any:
+def bounded(ge: float, le: float) -> Any:
     """A JSON number within bounds, echoed as sent (kit/schema.py's `Number`)."""
-    return Annotated[float, Strict(), Field(**bounds), KEEP_INT, AS_SENT]
+    return Annotated[float, Strict(), Field(ge=ge, le=le), KEEP_INT, AS_SENT]
 
 
 HttpMethod = Literal["DELETE", "GET", "PATCH", "POST", "PUT"]
