@@ -2,6 +2,7 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from http import HTTPStatus
 from typing import Any
 
 import structlog
@@ -64,7 +65,10 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
             "statusCode": 404,
         }
         return _error(404, body)
-    return _error(exc.status_code, {"message": exc.detail, "statusCode": exc.status_code})
+    # e.g. FastAPI's 400 for a body that is not UTF-8: every error body carries `error`.
+    phrase = HTTPStatus(exc.status_code).phrase
+    body = {"message": exc.detail, "error": phrase, "statusCode": exc.status_code}
+    return _error(exc.status_code, body)
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
