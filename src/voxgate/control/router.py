@@ -1,6 +1,8 @@
 """The five REST operations of a plain (not discriminated) resource, built from its models.
 
 Handlers return the stored document as is; the declared response model documents it.
+List, get and delete are the same for every resource (`add_read_and_delete`); create and update
+differ in how the body is validated (here, and in variants.py for discriminated resources).
 """
 
 from collections.abc import Awaitable, Callable
@@ -56,26 +58,6 @@ def crud_router(
         row = await Repository(session, kind, org.org_id).create(data)
         return JSONResponse(kind.render(row), status_code=201)
 
-    @router.get(
-        "",
-        response_model=list[response],  # type: ignore[valid-type]
-        operation_id=f"{controller}_findAll",
-        summary=summary.get("list", f"List {kind.noun.lower()}s"),
-    )
-    async def list_all(org: CurrentOrg, session: DbSession, query: ListQuery = ListParams) -> Any:
-        rows = await Repository(session, kind, org.org_id).list(query)
-        return JSONResponse([kind.render(row) for row in rows])
-
-    @router.get(
-        "/{id}",
-        response_model=response,
-        operation_id=f"{controller}_findOne",
-        summary=summary.get("get", f"Get {kind.noun.lower()}"),
-    )
-    async def get_one(id: UUID, org: CurrentOrg, session: DbSession) -> Any:
-        row = await Repository(session, kind, org.org_id).get(str(id))
-        return JSONResponse(kind.render(row))
-
     @router.patch(
         "/{id}",
         response_model=response,
@@ -96,11 +78,46 @@ def crud_router(
         row = await repo.update(row, data)
         return JSONResponse(kind.render(row))
 
+    add_read_and_delete(router, kind, response, controller, summary)
+    return router
+
+
+def add_read_and_delete(
+    router: APIRouter,
+    kind: Kind[Any],
+    response: Any,
+    controller: str,
+    summary: dict[str, str],
+    list_operation: str = "findAll",
+) -> None:
+    """`GET ""` (a bare array), `GET /{id}` and `DELETE /{id}` (answers the deleted object)."""
+    noun = kind.noun.lower()
+
+    @router.get(
+        "",
+        response_model=list[response],
+        operation_id=f"{controller}_{list_operation}",
+        summary=summary.get("list", f"List {noun}s"),
+    )
+    async def list_all(org: CurrentOrg, session: DbSession, query: ListQuery = ListParams) -> Any:
+        rows = await Repository(session, kind, org.org_id).list(query)
+        return JSONResponse([kind.render(row) for row in rows])
+
+    @router.get(
+        "/{id}",
+        response_model=response,
+        operation_id=f"{controller}_findOne",
+        summary=summary.get("get", f"Get {noun}"),
+    )
+    async def get_one(id: UUID, org: CurrentOrg, session: DbSession) -> Any:
+        row = await Repository(session, kind, org.org_id).get(str(id))
+        return JSONResponse(kind.render(row))
+
     @router.delete(
         "/{id}",
         response_model=response,
         operation_id=f"{controller}_remove",
-        summary=summary.get("remove", f"Delete {kind.noun.lower()}"),
+        summary=summary.get("remove", f"Delete {noun}"),
     )
     async def remove_one(id: UUID, org: CurrentOrg, session: DbSession) -> Any:
         repo = Repository(session, kind, org.org_id)
@@ -108,5 +125,3 @@ def crud_router(
         rendered = kind.render(row)
         await repo.delete(row)
         return JSONResponse(rendered)
-
-    return router

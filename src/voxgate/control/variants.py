@@ -13,13 +13,13 @@ from collections.abc import Callable
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body
 from fastapi.responses import JSONResponse
 from pydantic import PlainValidator, ValidationError
 
 from voxgate.auth.deps import CurrentOrg, DbSession
 from voxgate.control.crud import Document, Kind, Repository, merge
-from voxgate.control.listing import ListQuery
+from voxgate.control.router import add_read_and_delete
 from voxgate.errors import BadRequest
 from voxgate.kit.schema import WireModel
 from voxgate.kit.validation import messages
@@ -110,26 +110,6 @@ def variant_router(
         row = await Repository(session, kind, org.org_id).create(merge({}, data))
         return JSONResponse(kind.render(row), status_code=201)
 
-    @router.get(
-        "",
-        response_model=list[response],  # type: ignore[valid-type]
-        operation_id=f"{controller}_{list_operation}",
-        summary=summary.get("list", f"List {noun}s"),
-    )
-    async def list_all(org: CurrentOrg, session: DbSession, query: ListQuery = Query()) -> Any:
-        rows = await Repository(session, kind, org.org_id).list(query)
-        return JSONResponse([kind.render(row) for row in rows])
-
-    @router.get(
-        "/{id}",
-        response_model=response,
-        operation_id=f"{controller}_findOne",
-        summary=summary.get("get", f"Get {noun}"),
-    )
-    async def get_one(id: UUID, org: CurrentOrg, session: DbSession) -> Any:
-        row = await Repository(session, kind, org.org_id).get(str(id))
-        return JSONResponse(kind.render(row))
-
     @router.patch(
         "/{id}",
         response_model=response,
@@ -148,17 +128,5 @@ def variant_router(
         row = await repo.update(row, merge(row.data, changes))
         return JSONResponse(kind.render(row))
 
-    @router.delete(
-        "/{id}",
-        response_model=response,
-        operation_id=f"{controller}_remove",
-        summary=summary.get("remove", f"Delete {noun}"),
-    )
-    async def remove_one(id: UUID, org: CurrentOrg, session: DbSession) -> Any:
-        repo = Repository(session, kind, org.org_id)
-        row = await repo.get(str(id))
-        rendered = kind.render(row)
-        await repo.delete(row)
-        return JSONResponse(rendered)
-
+    add_read_and_delete(router, kind, response, controller, summary, list_operation)
     return router
