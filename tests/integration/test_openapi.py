@@ -15,7 +15,7 @@ from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import validate
 from typer.testing import CliRunner
 
-from tests.support.openapi_diff import breaking_changes, major
+from tests.support.openapi_diff import breaking_changes, differences, major
 from tests.support.reference import FIXTURE as REFERENCE
 from voxgate import __version__
 from voxgate.cli import app as cli
@@ -221,6 +221,7 @@ async def test_the_document_matches_its_snapshot(document: dict[str, Any]) -> No
         )
     pytest.fail(
         "the served OpenAPI document differs from tests/fixtures/openapi.snapshot.json "
-        f"({'breaking, with a major bump' if breaking else 'additive changes only'}). "
-        "Review the change, then run `make openapi` and commit the snapshot."
+        f"({'breaking, with a major bump' if breaking else 'additive changes only'}):\n  "
+        + "\n  ".join(differences(snapshot, document))
+        + "\nReview the change, then run `make openapi` and commit the snapshot."
     )

@@ -171,3 +171,26 @@ def breaking_changes(old: Node, new: Node) -> list[str]:
 
 def major(version: str) -> int:
     return int(version.split(".", 1)[0])
+
+
+def differences(old: Any, new: Any, at: str = "", limit: int = 20) -> list[str]:
+    """Where two documents differ (`/paths[/assistant]/post/summary`), the first `limit`."""
+    found: list[str] = []
+
+    def walk(a: Any, b: Any, path: str) -> None:
+        if len(found) >= limit or a == b:
+            return
+        if isinstance(a, dict) and isinstance(b, dict):
+            for key in sorted(set(a) | set(b)):
+                here = f"{path}[{key}]" if "/" in str(key) else f"{path}/{key}"
+                if key not in b:
+                    found.append(f"- {here}")
+                elif key not in a:
+                    found.append(f"+ {here}")
+                else:
+                    walk(a[key], b[key], here)
+        else:
+            found.append(f"~ {path or '/'}")
+
+    walk(old, new, at)
+    return found[:limit]

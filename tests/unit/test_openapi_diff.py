@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.openapi_diff import breaking_changes, major
+from tests.support.openapi_diff import breaking_changes, differences, major
 
 
 def base() -> dict[str, Any]:
@@ -222,3 +222,13 @@ def test_recursive_schemas_terminate() -> None:
 def test_major() -> None:
     assert major("0.1.0") == 0
     assert major("2.0.0") == 2
+
+
+def test_differences_name_what_changed() -> None:
+    new = base()
+    new["info"]["version"] = "1.1.0"
+    new["paths"].pop("/thing")
+    new["paths"]["/other"] = {}
+    assert differences(base(), new) == ["~ /info/version", "+ /paths[/other]", "- /paths[/thing]"]
+    assert len(differences(base(), new, limit=2)) == 2
+    assert differences(base(), base()) == []
