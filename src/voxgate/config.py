@@ -2,6 +2,7 @@
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -20,6 +21,17 @@ class Settings(BaseSettings):
         description="Base URL clients reach this server on; websocket and monitor URLs use it.",
     )
     api_key: str | None = Field(default=None, description="Seed private key for the default org.")
+    default_transcriber: dict[str, Any] = Field(
+        default={"provider": "faster-whisper", "model": "tiny.en"},
+        description="JSON: the transcriber of an assistant that names none (offline by default).",
+    )
+    default_voice: dict[str, Any] = Field(
+        default={"provider": "espeak", "voiceId": "en-us"},
+        description="JSON: the voice of an assistant that names none (offline by default).",
+    )
+    openai_api_key: str | None = Field(
+        default=None, description="Key for the `openai` model provider when the assistant has none."
+    )
     log_level: str = "info"
     host: str = "127.0.0.1"
     port: int = 8000

@@ -4,9 +4,10 @@ from fastapi import APIRouter
 
 from voxgate.control.assistant.router import router as assistant
 from voxgate.control.call.router import router as call
+from voxgate.control.call.socket import router as call_socket
 from voxgate.control.file.router import router as file
 from voxgate.control.phone_number.router import router as phone_number
 from voxgate.control.squad.router import router as squad
 from voxgate.control.tool.router import router as tool
 
-ROUTERS: tuple[APIRouter, ...] = (assistant, squad, call, phone_number, tool, file)
+ROUTERS: tuple[APIRouter, ...] = (assistant, squad, call, call_socket, phone_number, tool, file)

@@ -18,10 +18,12 @@ VoiceProvider = Literal[
     "azure", "cartesia", "custom-voice", "deepgram", "11labs", "hume", "lmnt", "neuphonic",
     "openai", "playht", "wellsaid", "rime-ai", "smallest-ai", "tavus", "vapi", "sesame",
     "inworld", "minimax", "xai",
+    "espeak",  # voxgate extension: offline speech from the espeak-ng program
 ]  # fmt: skip
 TranscriberProvider = Literal[
     "assembly-ai", "azure", "custom-transcriber", "deepgram", "11labs", "gladia", "google",
     "speechmatics", "talkscriber", "openai", "cartesia", "soniox", "xai",
+    "faster-whisper",  # voxgate extension: offline transcription with a bundled Whisper model
 ]  # fmt: skip
 
 

@@ -1,0 +1,103 @@
+"""The `vapi.websocket` transport: `/call/{id}/transport` (VAPI-BEHAVIOUR §3.7).
+
+The URL is the capability; a private key of the call's org in `Authorization: Bearer` is also
+accepted (a wrong one is refused). Only a `queued` call can be joined, once: an unknown, ended
+or already connected call is closed with a policy-violation code. The engine's `CallSession`
+then runs the call over the socket until either side ends it.
+"""
+
+from typing import Any
+
+from fastapi import APIRouter, WebSocket
+from sqlalchemy import select
+from starlette.websockets import WebSocketDisconnect, WebSocketState
+
+from voxgate.auth.keys import find_key
+from voxgate.control.call.live import DbCallStore, NoAssistant, resolve_assistant
+from voxgate.db.models import Call as CallRow
+from voxgate.db.session import get_sessionmaker
+from voxgate.engine.session import CallSession
+from voxgate.kit.time import iso, utcnow
+from voxgate.wire.call_urls import TRANSPORT_PATH
+
+POLICY_VIOLATION = 1008
+router = APIRouter()
+_live: set[str] = set()  # calls with a connected client, in this process
+
+
+class _Socket:
+    """The engine's `ClientSocket` port over a Starlette websocket."""
+
+    def __init__(self, websocket: WebSocket) -> None:
+        self._ws = websocket
+
+    async def receive(self) -> bytes | str | None:
+        try:
+            message = await self._ws.receive()
+        except (WebSocketDisconnect, RuntimeError):
+            return None
+        if message["type"] == "websocket.disconnect":
+            return None
+        data: bytes | str | None = message.get("bytes") or message.get("text")
+        return data if data is not None else b""
+
+    def _open(self) -> bool:
+        return self._ws.application_state == WebSocketState.CONNECTED
+
+    async def send_bytes(self, data: bytes) -> None:
+        if self._open():
+            await self._ws.send_bytes(data)
+
+    async def send_text(self, text: str) -> None:
+        if self._open():
+            await self._ws.send_text(text)
+
+    async def close(self, code: int = 1000) -> None:
+        if self._open():
+            await self._ws.close(code)
+
+
+async def _joinable(websocket: WebSocket, call_id: str) -> CallRow | str:
+    """The call, or why it cannot be joined."""
+    async with get_sessionmaker()() as session:
+        row = await session.scalar(select(CallRow).where(CallRow.id == call_id))
+        if row is None:
+            return "call not found"
+        header = websocket.headers.get("authorization", "")
+        if header:
+            scheme, _, key = header.partition(" ")
+            found = await find_key(session, key) if scheme.lower() == "bearer" else None
+            if found is None or found.scope != "private" or found.org_id != row.org_id:
+                return "invalid credentials for this call"
+    if row.status != "queued" or call_id in _live:
+        return f"call is {row.status if row.status != 'queued' else 'already connected'}"
+    return row
+
+
+@router.websocket(TRANSPORT_PATH)
+async def transport(websocket: WebSocket, id: str) -> None:
+    await websocket.accept()
+    found = await _joinable(websocket, id)
+    if isinstance(found, str):
+        await websocket.close(POLICY_VIOLATION, found)
+        return
+    _live.add(id)
+    try:
+        await _run(websocket, found)
+    finally:
+        _live.discard(id)
+
+
+async def _run(websocket: WebSocket, row: CallRow) -> None:
+    call: dict[str, Any] = row.data
+    store = DbCallStore(row.org_id, row.id)
+    try:
+        assistant = await resolve_assistant(row.org_id, call)
+    except NoAssistant as error:
+        ended = {"endedAt": iso(utcnow()), "endedReason": "call.start.error-get-assistant"}
+        await store.update({"status": "ended", **ended})
+        await websocket.close(POLICY_VIOLATION, str(error))
+        return
+    audio_format = (call.get("transport") or {}).get("audioFormat")
+    session = CallSession(assistant, audio_format, store, _Socket(websocket))
+    await session.run()

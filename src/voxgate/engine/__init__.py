@@ -1,0 +1,1 @@
+"""The call engine: one pipecat pipeline per live call, reaching storage only through ports."""

@@ -1,0 +1,56 @@
+"""The socket's audio format, and the conversions between it and the pipeline's PCM.
+
+The pipeline always hears 16 kHz PCM (Whisper misrecognises anything else); it speaks at the
+client's own rate, so outgoing audio needs no resampling in the common case.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from pipecat.audio.resamplers.base_audio_resampler import BaseAudioResampler
+from pipecat.audio.utils import create_stream_resampler, pcm_to_ulaw, ulaw_to_pcm
+
+PIPELINE_IN_RATE = 16000
+
+
+@dataclass(frozen=True)
+class AudioFormat:
+    """Raw mono audio as the call's `transport.audioFormat` describes it."""
+
+    encoding: str  # "pcm_s16le" or "mulaw"
+    sample_rate: int
+
+    @classmethod
+    def from_wire(cls, value: dict[str, Any] | None) -> "AudioFormat":
+        value = value or {}
+        encoding = value.get("format", "pcm_s16le")
+        default_rate = 8000 if encoding == "mulaw" else 16000
+        return cls(encoding, int(value.get("sampleRate") or default_rate))
+
+
+class Codec:
+    """Decodes the client's frames into pipeline PCM and encodes pipeline PCM for the client."""
+
+    def __init__(self, audio_format: AudioFormat) -> None:
+        self.format = audio_format
+        self._in: BaseAudioResampler = create_stream_resampler()
+        self._out: BaseAudioResampler = create_stream_resampler()
+
+    async def decode(self, data: bytes) -> bytes:
+        rate = self.format.sample_rate
+        if self.format.encoding == "mulaw":
+            pcm: bytes = await ulaw_to_pcm(data, rate, PIPELINE_IN_RATE, self._in)
+            return pcm
+        if rate == PIPELINE_IN_RATE:
+            return data
+        resampled: bytes = await self._in.resample(data, rate, PIPELINE_IN_RATE)
+        return resampled
+
+    async def encode(self, pcm: bytes, rate: int) -> bytes:
+        if self.format.encoding == "mulaw":
+            encoded: bytes = await pcm_to_ulaw(pcm, rate, self.format.sample_rate, self._out)
+            return encoded
+        if rate == self.format.sample_rate:
+            return pcm
+        resampled: bytes = await self._out.resample(pcm, rate, self.format.sample_rate)
+        return resampled

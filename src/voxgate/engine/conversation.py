@@ -1,0 +1,79 @@
+"""What was said, in Vapi's shapes: the artifact's `messages` and `transcript`, and the flat
+client messages (`transcript`, `conversation-update`, `status-update`) sent as it happens.
+"""
+
+import contextlib
+import json
+import time
+from typing import Any
+
+from voxgate.engine.ports import ClientSink
+
+# Vapi's default `clientMessages` (VAPI-BEHAVIOUR Appendix A) that this engine emits.
+DEFAULT_CLIENT_MESSAGES = frozenset(
+    {"conversation-update", "model-output", "speech-update", "status-update", "transcript",
+     "user-interrupted"}
+)  # fmt: skip
+
+
+def _now_ms() -> float:
+    return round(time.time() * 1000)
+
+
+class Conversation:
+    """The call's transcript, kept in Vapi's artifact shapes and mirrored to the client."""
+
+    def __init__(self, sink: ClientSink, subscribed: list[str] | None) -> None:
+        self._sink = sink
+        self._subscribed = frozenset(subscribed) if subscribed is not None else None
+        self.started_ms = _now_ms()
+        self.messages: list[dict[str, Any]] = []
+        self._openai: list[dict[str, Any]] = []
+
+    def wants(self, kind: str) -> bool:
+        subscribed = self._subscribed if self._subscribed is not None else DEFAULT_CLIENT_MESSAGES
+        return kind in subscribed
+
+    async def send(self, kind: str, **fields: Any) -> None:
+        if self.wants(kind):
+            message = {"type": kind, **fields, "timestamp": _now_ms()}
+            # A client that has gone is not an error here: the socket's own path ends the call.
+            with contextlib.suppress(Exception):
+                await self._sink.send_text(json.dumps(message))
+
+    def system(self, prompt: str) -> None:
+        self.messages.append(
+            {"role": "system", "message": prompt, "time": self.started_ms, "secondsFromStart": 0}
+        )
+        self._openai.append({"role": "system", "content": prompt})
+
+    async def said(self, role: str, text: str, started_ms: float | None) -> None:
+        """A finished turn: `role` is `bot` or `user`, as in the artifact."""
+        text = text.strip()
+        if not text:
+            return
+        end = _now_ms()
+        start = started_ms if started_ms is not None else end
+        self.messages.append(
+            {"role": role, "message": text, "time": start, "endTime": end,
+             "secondsFromStart": round((start - self.started_ms) / 1000, 3),
+             "duration": end - start}
+        )  # fmt: skip
+        wire_role = "assistant" if role == "bot" else "user"
+        self._openai.append({"role": wire_role, "content": text})
+        await self.send("transcript", role=wire_role, transcriptType="final", transcript=text)
+        await self.send(
+            "conversation-update", messages=self.messages, messagesOpenAIFormatted=self._openai
+        )
+
+    def artifact(self) -> dict[str, Any]:
+        lines = [
+            f"{'AI' if m['role'] == 'bot' else 'User'}: {m['message']}"
+            for m in self.messages
+            if m["role"] in ("bot", "user")
+        ]
+        return {
+            "messages": self.messages,
+            "messagesOpenAIFormatted": self._openai,
+            "transcript": "\n".join(lines),
+        }

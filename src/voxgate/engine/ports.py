@@ -1,0 +1,31 @@
+"""What the engine needs from the outside world, as Protocols the control side implements.
+
+The engine never touches the database or the web framework: a session is handed a `CallStore`
+to record the call's lifecycle and artifacts, and a `ClientSocket` to talk to the caller.
+"""
+
+from typing import Any, Protocol
+
+
+class CallStore(Protocol):
+    """Writes to one stored call."""
+
+    async def update(self, changes: dict[str, Any]) -> None:
+        """Set these top-level fields of the call's document (e.g. `status`, `endedAt`)."""
+
+
+class ClientSink(Protocol):
+    """Where the client's text frames (flat JSON client messages) go."""
+
+    async def send_text(self, text: str) -> None: ...
+
+
+class ClientSocket(ClientSink, Protocol):
+    """The caller's connection: binary frames are audio, text frames are JSON messages."""
+
+    async def receive(self) -> bytes | str | None:
+        """The next frame from the client; None once the client has gone."""
+
+    async def send_bytes(self, data: bytes) -> None: ...
+
+    async def close(self, code: int = 1000) -> None: ...

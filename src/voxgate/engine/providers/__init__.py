@@ -1,0 +1,1 @@
+"""Speech and language services keyed by Vapi's `provider` values (plus voxgate's offline ones)."""

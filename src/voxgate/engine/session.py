@@ -1,0 +1,162 @@
+"""`CallSession`: one live call, built from its resolved assistant, run, and ended exactly once."""
+
+import asyncio
+import contextlib
+import json
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from loguru import logger
+from pipecat.frames.frames import LLMRunFrame, TTSSpeakFrame
+from pipecat.pipeline.worker import PipelineParams, PipelineWorker
+from pipecat.workers.runner import WorkerRunner
+
+from voxgate.engine.audio import PIPELINE_IN_RATE, AudioFormat, Codec
+from voxgate.engine.builder import Built, build_pipeline, with_defaults
+from voxgate.engine.conversation import Conversation
+from voxgate.engine.ports import CallStore, ClientSocket
+from voxgate.engine.providers.llm import system_prompt
+from voxgate.engine.transport import SocketTransport
+
+CUSTOMER_ENDED = "customer-ended-call"
+NOT_VALID = "assistant-not-valid"  # the assistant names something this server cannot run
+STOPPED = "worker-shutdown"  # the pipeline stopped without anyone ending the call
+_CANCEL_WAIT_SECONDS = 5.0
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class CallSession:
+    """Runs one call's pipeline between the client's socket and the providers.
+
+    `run()` returns when the call has ended; `end(reason)` may be called from anywhere (the
+    client hanging up, a control message, a timer) and only the first reason counts.
+    """
+
+    def __init__(
+        self,
+        assistant: dict[str, Any],
+        audio_format: dict[str, Any] | None,
+        store: CallStore,
+        socket: ClientSocket,
+    ) -> None:
+        self.assistant = with_defaults(assistant)
+        self._format = AudioFormat.from_wire(audio_format)
+        self._store, self._socket = store, socket
+        self.conversation = Conversation(socket, self.assistant.get("clientMessages"))
+        self.ended_reason: str | None = None
+        self._ended = asyncio.Event()
+        self._turn_started: dict[str, float] = {}
+
+    async def end(self, reason: str) -> None:
+        """Ends the call with this reason, unless it has ended already."""
+        if self.ended_reason is None:
+            self.ended_reason = reason
+            self._ended.set()
+
+    async def run(self) -> str:
+        """Builds and runs the pipeline until the call ends; returns the endedReason."""
+        transport = SocketTransport(self._socket, Codec(self._format), self._on_text, self._gone)
+        try:
+            built = build_pipeline(self.assistant, transport)
+        except Exception as error:  # a provider that cannot run: the call never starts talking
+            logger.warning(f"call could not start: {error}")
+            await self.end(NOT_VALID)
+            await self._finish(started=False)
+            return NOT_VALID
+        self._watch_turns(built)
+        worker = PipelineWorker(
+            built.pipeline,
+            params=PipelineParams(
+                audio_in_sample_rate=PIPELINE_IN_RATE,
+                audio_out_sample_rate=self._format.sample_rate,
+                enable_metrics=True,
+            ),
+            enable_rtvi=False,
+            idle_timeout_secs=None,
+        )
+        await self._start()
+        await self._greet(worker)
+        runner = WorkerRunner(handle_sigint=False)
+        await runner.add_workers(worker)
+        running = asyncio.create_task(runner.run())
+        ending = asyncio.create_task(self._ended.wait())
+        await asyncio.wait({running, ending}, return_when=asyncio.FIRST_COMPLETED)
+        if not running.done():
+            await worker.cancel(reason=self.ended_reason)
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await asyncio.wait_for(running, _CANCEL_WAIT_SECONDS)
+        ending.cancel()
+        await self.end(STOPPED)
+        await self._finish(started=True)
+        assert self.ended_reason is not None
+        return self.ended_reason
+
+    async def _start(self) -> None:
+        prompt = system_prompt(self.assistant)
+        if prompt:
+            self.conversation.system(prompt)
+        await self._store.update({"status": "in-progress", "startedAt": _iso(datetime.now(UTC))})
+        await self.conversation.send("status-update", status="in-progress")
+
+    async def _greet(self, worker: PipelineWorker) -> None:
+        mode = self.assistant.get("firstMessageMode", "assistant-speaks-first")
+        first = self.assistant.get("firstMessage")
+        if mode == "assistant-speaks-first" and first:
+            self._turn_started["bot"] = time.time() * 1000
+            await worker.queue_frame(TTSSpeakFrame(first))
+        elif mode == "assistant-speaks-first-with-model-generated-message":
+            await worker.queue_frame(LLMRunFrame())
+
+    def _watch_turns(self, built: Built) -> None:
+        user, assistant = built.aggregators.user(), built.aggregators.assistant()
+
+        @user.event_handler("on_user_turn_started")  # type: ignore[untyped-decorator]
+        async def user_started(_aggregator: Any, _strategy: Any) -> None:
+            self._turn_started["user"] = time.time() * 1000
+
+        @user.event_handler("on_user_turn_stopped")  # type: ignore[untyped-decorator]
+        async def user_stopped(_aggregator: Any, _strategy: Any, message: Any) -> None:
+            await self.conversation.said(
+                "user", message.content or "", self._turn_started.pop("user", None)
+            )
+
+        @assistant.event_handler("on_assistant_turn_started")  # type: ignore[untyped-decorator]
+        async def bot_started(_aggregator: Any) -> None:
+            self._turn_started.setdefault("bot", time.time() * 1000)
+
+        @assistant.event_handler("on_assistant_turn_stopped")  # type: ignore[untyped-decorator]
+        async def bot_stopped(_aggregator: Any, message: Any) -> None:
+            await self.conversation.said(
+                "bot", message.content or "", self._turn_started.pop("bot", None)
+            )
+
+    async def _said(self, role: str, text: str | None) -> None:
+        await self.conversation.said(role, text or "", self._turn_started.pop(role, None))
+
+    async def _finish(self, *, started: bool) -> None:
+        changes: dict[str, Any] = {
+            "status": "ended",
+            "endedAt": _iso(datetime.now(UTC)),
+            "endedReason": self.ended_reason,
+        }
+        if started:
+            changes["artifact"] = self.conversation.artifact()
+        await self._store.update(changes)
+        await self.conversation.send("status-update", status="ended", endedReason=self.ended_reason)
+        with contextlib.suppress(Exception):
+            await self._socket.close(1000)
+
+    async def _gone(self) -> None:
+        await self.end(CUSTOMER_ENDED)
+
+    async def _on_text(self, text: str) -> None:
+        try:
+            message = json.loads(text)
+        except ValueError:
+            return
+        if isinstance(message, dict) and message.get("type") in ("end-call", "hangup"):
+            await self.end(CUSTOMER_ENDED)

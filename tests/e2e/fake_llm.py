@@ -1,0 +1,41 @@
+"""An OpenAI-compatible chat-completions server on loopback that streams real SSE chunks."""
+
+import json
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import StreamingResponse
+
+
+class FakeLLM:
+    """Answers every request with `reply`, word by word; keeps each request body it got."""
+
+    def __init__(self, reply: str) -> None:
+        self.reply = reply
+        self.requests: list[dict[str, Any]] = []
+        self.app = FastAPI()
+        self.app.post("/v1/chat/completions")(self._complete)
+
+    def _chunk(self, delta: dict[str, Any], finish: str | None = None) -> str:
+        chunk = {
+            "id": "chatcmpl-fake",
+            "object": "chat.completion.chunk",
+            "created": int(time.time()),
+            "model": "fake-model",
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+        }
+        return f"data: {json.dumps(chunk)}\n\n"
+
+    async def _complete(self, request: Request) -> StreamingResponse:
+        self.requests.append(await request.json())
+
+        async def stream() -> AsyncIterator[str]:
+            yield self._chunk({"role": "assistant", "content": ""})
+            for index, word in enumerate(self.reply.split(" ")):
+                yield self._chunk({"content": word if index == 0 else " " + word})
+            yield self._chunk({}, "stop")
+            yield "data: [DONE]\n\n"
+
+        return StreamingResponse(stream(), media_type="text/event-stream")

@@ -1,0 +1,189 @@
+"""A websocket call that talks, offline: espeak greets, faster-whisper hears, a fake LLM answers.
+
+Everything runs on loopback: the voxgate server, the OpenAI-compatible fake, and the caller.
+"""
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from difflib import SequenceMatcher
+from typing import Any
+from urllib.parse import urlparse
+
+import httpx
+import pytest
+from websockets.asyncio.client import connect
+
+from tests.e2e.caller import Caller, fixture_pcm, loudness, seconds
+from tests.e2e.conftest import REPLY
+from tests.e2e.fake_llm import FakeLLM
+from tests.support.reference import assert_matches
+from tests.support.server import LiveServer
+
+pytestmark = pytest.mark.db
+
+GREETING = "Hello, this is the front desk. How can I help?"
+PROMPT = "You are the front desk of a small hotel. Answer in one sentence."
+POLICY_VIOLATION = 1008
+
+
+async def new_call(client: httpx.AsyncClient, llm: FakeLLM, **fields: Any) -> dict[str, Any]:
+    assistant = {
+        "name": "Front desk",
+        "firstMessage": GREETING,
+        "model": {
+            "provider": "custom-llm",
+            "model": "fake-model",
+            "url": f"{llm.url}/chat/completions",  # type: ignore[attr-defined]
+            "messages": [{"role": "system", "content": PROMPT}],
+        },
+        **fields,
+    }
+    created = await client.post("/assistant", json=assistant)
+    assert created.status_code == 201, created.text
+    body = {"assistantId": created.json()["id"], "transport": {"provider": "vapi.websocket"}}
+    response = await client.post("/call", json=body)
+    assert response.status_code == 201, response.text
+    call: dict[str, Any] = response.json()
+    return call
+
+
+def socket_url(server: LiveServer, call: dict[str, Any]) -> str:
+    # The record names the public URL; the path is what the test server serves.
+    path = urlparse(call["transport"]["websocketCallUrl"]).path
+    return server.url.replace("http://", "ws://") + path
+
+
+@asynccontextmanager
+async def dial(url: str, **kwargs: Any) -> AsyncIterator[Caller]:
+    async with connect(url, **kwargs) as ws:
+        caller = Caller(ws)
+        reader = asyncio.create_task(caller.read())
+        try:
+            yield caller
+        finally:
+            await ws.close()
+            await reader
+
+
+async def ended(client: httpx.AsyncClient, call_id: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        call: dict[str, Any] = (await client.get(f"/call/{call_id}")).json()
+        if call["status"] == "ended":
+            return call
+        await asyncio.sleep(0.1)
+    raise AssertionError("the call never ended")
+
+
+async def test_greeting_is_spoken_and_hanging_up_ends_the_call(
+    client: httpx.AsyncClient, live_server: LiveServer, llm: FakeLLM
+) -> None:
+    call = await new_call(client, llm)
+    connected = time.monotonic()
+    async with dial(socket_url(live_server, call)) as caller:
+        await caller.quiet()
+        first = caller.first_audio_after(connected)
+        greeting = caller.audio_since(connected)
+        statuses = caller.of_type("status-update")
+    assert first is not None
+    print(f"\ngreeting: first audio {first - connected:.3f} s after connect")
+    # espeak says the greeting in about 3 s; it must be speech, not silence.
+    assert 1.5 < seconds(greeting) < 8, seconds(greeting)
+    assert loudness(greeting) > 300
+    assert statuses[0]["status"] == "in-progress"
+
+    stored = await ended(client, call["id"])
+    assert_matches(stored, "Call")
+    assert stored["endedReason"] == "customer-ended-call"
+    assert stored["startedAt"] <= stored["endedAt"]
+    assert llm.requests == []  # greeting the caller needs no LLM
+
+
+async def test_a_turn_is_heard_answered_and_recorded(
+    client: httpx.AsyncClient, live_server: LiveServer, llm: FakeLLM
+) -> None:
+    call = await new_call(client, llm)
+    utterance = fixture_pcm("weather-today.wav")
+    async with dial(socket_url(live_server, call)) as caller:
+        await caller.quiet()
+        await caller.speak(utterance)
+        spoke = time.monotonic()
+        # A microphone keeps sending: silence until the answer has been heard.
+        silence = b"\x00" * 640
+        while caller.first_audio_after(spoke) is None and time.monotonic() - spoke < 10:
+            await caller.speak(silence)
+        await caller.quiet()
+        answer_at = caller.first_audio_after(spoke)
+        answer = caller.audio_since(spoke)
+        transcripts = caller.of_type("transcript")
+        updates = caller.of_type("conversation-update")
+    assert answer_at is not None, "no reply audio"
+    print(f"\nturn: first reply audio {answer_at - spoke:.3f} s after the caller stopped")
+    assert seconds(answer) > 1 and loudness(answer) > 300
+
+    heard = next(m["transcript"] for m in transcripts if m["role"] == "user")
+    assert SequenceMatcher(None, heard.lower(), "what is the weather like today?").ratio() > 0.7
+    sent = llm.requests[0]["messages"]
+    assert sent[0] == {"role": "system", "content": PROMPT}
+    assert "weather" in sent[-1]["content"].lower() and sent[-1]["role"] == "user"
+    assert updates and updates[-1]["messagesOpenAIFormatted"][-1]["content"] == REPLY
+
+    stored = await ended(client, call["id"])
+    assert_matches(stored, "Call")
+    messages = stored["artifact"]["messages"]
+    assert [m["role"] for m in messages] == ["system", "bot", "user", "bot"]
+    assert messages[1]["message"] == GREETING and messages[3]["message"] == REPLY
+    assert all(m["secondsFromStart"] >= 0 and m["time"] > 0 for m in messages)
+    assert stored["artifact"]["transcript"] == f"AI: {GREETING}\nUser: {heard}\nAI: {REPLY}"
+
+
+async def test_a_second_connection_is_refused(
+    client: httpx.AsyncClient, live_server: LiveServer, llm: FakeLLM
+) -> None:
+    call = await new_call(client, llm)
+    url = socket_url(live_server, call)
+    async with dial(url) as first:
+        await first.quiet()
+        async with dial(url) as second:
+            await asyncio.wait_for(second.closed.wait(), 5)
+        assert second.close_code == POLICY_VIOLATION
+        assert not first.closed.is_set()
+    stored = await ended(client, call["id"])
+    assert stored["endedReason"] == "customer-ended-call"
+
+
+async def test_an_ended_call_cannot_be_joined_again(
+    client: httpx.AsyncClient, live_server: LiveServer, llm: FakeLLM
+) -> None:
+    call = await new_call(client, llm)
+    url = socket_url(live_server, call)
+    async with dial(url) as caller:
+        await caller.quiet()
+    await ended(client, call["id"])
+    async with dial(url) as again:
+        await asyncio.wait_for(again.closed.wait(), 5)
+    assert again.close_code == POLICY_VIOLATION
+
+
+async def test_an_unknown_call_is_refused(live_server: LiveServer) -> None:
+    url = f"{live_server.url.replace('http://', 'ws://')}/call/{'0' * 8}-0000-4000-8000-{'0' * 12}"
+    async with dial(url + "/transport") as caller:
+        await asyncio.wait_for(caller.closed.wait(), 5)
+    assert caller.close_code == POLICY_VIOLATION
+
+
+async def test_a_bearer_key_of_the_call_org_is_accepted_and_another_refused(
+    client: httpx.AsyncClient, live_server: LiveServer, llm: FakeLLM, api_key: str, other_key: str
+) -> None:
+    call = await new_call(client, llm)
+    url = socket_url(live_server, call)
+    wrong = {"Authorization": f"Bearer {other_key}"}
+    async with dial(url, additional_headers=wrong) as refused:
+        await asyncio.wait_for(refused.closed.wait(), 5)
+    assert refused.close_code == POLICY_VIOLATION
+    right = {"Authorization": f"Bearer {api_key}"}
+    async with dial(url, additional_headers=right) as caller:
+        await caller.quiet()
+        assert caller.audio
