@@ -93,6 +93,11 @@ def test_uploads_and_bytes_are_binary_strings() -> None:
     assert down(schema) == {"type": "string", "format": "binary"}
 
 
+def test_base64_text_is_a_byte_string() -> None:
+    schema = {"type": "string", "contentEncoding": "base64", "contentMediaType": "image/png"}
+    assert down(schema) == {"type": "string", "format": "byte"}
+
+
 def test_tuples_become_arrays_of_any_member_with_fixed_length() -> None:
     schema = {
         "type": "array",

@@ -12,9 +12,9 @@ Schema = dict[str, Any]
 COMPONENTS = "#/components/schemas/"
 _ONE = ("items", "additionalProperties", "not")
 _MANY = ("allOf", "anyOf", "oneOf", "prefixItems")
-# JSON Schema keywords 3.0 does not know; pydantic emits them only for constraints we do not use
-# on the wire (dict key types, tuple tails), so dropping them loosens nothing a client relies on.
-_UNKNOWN = ("$schema", "$id", "propertyNames", "contentEncoding", "unevaluatedProperties")
+# JSON Schema keywords 3.0 does not know and that have no 3.0 spelling (key-name constraints of
+# dicts, meta keywords): dropping them only loosens the document.
+_UNKNOWN = ("$schema", "$id", "propertyNames", "unevaluatedProperties")
 
 
 def rewrite_ref(ref: str) -> str:
@@ -104,8 +104,12 @@ def _exclusive_bounds(s: Schema) -> None:
 
 
 def _binary(s: Schema) -> None:
-    # pydantic marks uploads and `bytes` with contentMediaType; 3.0 spells it format: binary.
-    if s.pop("contentMediaType", None) is not None:
+    # pydantic marks uploads and `bytes` with contentMediaType; 3.0 spells it format: binary,
+    # and base64 text (`ser_json_bytes="base64"`) format: byte.
+    if s.pop("contentEncoding", None) == "base64":
+        s["type"], s["format"] = "string", "byte"
+        s.pop("contentMediaType", None)
+    elif s.pop("contentMediaType", None) is not None:
         s["type"], s["format"] = "string", "binary"
 
 
