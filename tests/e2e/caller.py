@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import struct
 import time
 import wave
 from dataclasses import dataclass, field
@@ -24,6 +25,16 @@ def fixture_pcm(name: str) -> bytes:
 
 def seconds(pcm: bytes, rate: int = RATE) -> float:
     return len(pcm) / 2 / rate
+
+
+def ulaw_to_pcm(data: bytes) -> bytes:
+    """G.711 mu-law bytes to 16-bit PCM at the same rate."""
+    out = []
+    for byte in data:
+        byte = ~byte & 0xFF
+        magnitude = (((byte & 0x0F) << 3) + 0x84) << ((byte & 0x70) >> 4)
+        out.append(0x84 - magnitude if byte & 0x80 else magnitude - 0x84)
+    return struct.pack(f"<{len(out)}h", *out)
 
 
 def loudness(pcm: bytes) -> float:
@@ -73,10 +84,10 @@ class Caller:
             await asyncio.sleep(0.05)
         raise AssertionError("the server's audio never went quiet")
 
-    async def speak(self, pcm: bytes, speed: float = 1.0) -> None:
-        """Sends PCM in 20 ms chunks at `speed` times real time."""
-        start = time.monotonic()
-        for index in range(0, len(pcm), CHUNK):
-            await self.ws.send(pcm[index : index + CHUNK])
-            due = start + (index + CHUNK) / 2 / RATE / speed
+    async def speak(self, audio: bytes, bytes_per_second: int = 2 * RATE) -> None:
+        """Sends audio in 20 ms chunks, in real time."""
+        start, chunk = time.monotonic(), bytes_per_second // 50
+        for index in range(0, len(audio), chunk):
+            await self.ws.send(audio[index : index + chunk])
+            due = start + (index + chunk) / bytes_per_second
             await asyncio.sleep(max(0.0, due - time.monotonic()))

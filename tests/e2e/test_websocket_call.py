@@ -4,6 +4,7 @@ Everything runs on loopback: the voxgate server, the OpenAI-compatible fake, and
 """
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -13,9 +14,10 @@ from urllib.parse import urlparse
 
 import httpx
 import pytest
+from pipecat.audio.utils import create_file_resampler, pcm_to_ulaw
 from websockets.asyncio.client import connect
 
-from tests.e2e.caller import Caller, fixture_pcm, loudness, seconds
+from tests.e2e.caller import Caller, fixture_pcm, loudness, seconds, ulaw_to_pcm
 from tests.e2e.conftest import REPLY
 from tests.e2e.fake_llm import FakeLLM
 from tests.support.reference import assert_matches
@@ -28,7 +30,9 @@ PROMPT = "You are the front desk of a small hotel. Answer in one sentence."
 POLICY_VIOLATION = 1008
 
 
-async def new_call(client: httpx.AsyncClient, llm: FakeLLM, **fields: Any) -> dict[str, Any]:
+async def new_call(
+    client: httpx.AsyncClient, llm: FakeLLM, audio_format: dict[str, Any] | None = None
+) -> dict[str, Any]:
     assistant = {
         "name": "Front desk",
         "firstMessage": GREETING,
@@ -38,11 +42,13 @@ async def new_call(client: httpx.AsyncClient, llm: FakeLLM, **fields: Any) -> di
             "url": f"{llm.url}/chat/completions",  # type: ignore[attr-defined]
             "messages": [{"role": "system", "content": PROMPT}],
         },
-        **fields,
     }
     created = await client.post("/assistant", json=assistant)
     assert created.status_code == 201, created.text
-    body = {"assistantId": created.json()["id"], "transport": {"provider": "vapi.websocket"}}
+    transport = {"provider": "vapi.websocket"}
+    if audio_format:
+        transport["audioFormat"] = audio_format
+    body = {"assistantId": created.json()["id"], "transport": transport}
     response = await client.post("/call", json=body)
     assert response.status_code == 201, response.text
     call: dict[str, Any] = response.json()
@@ -187,3 +193,43 @@ async def test_a_bearer_key_of_the_call_org_is_accepted_and_another_refused(
     async with dial(url, additional_headers=right) as caller:
         await caller.quiet()
         assert caller.audio
+
+
+async def test_a_mulaw_8_khz_call_talks_mulaw(
+    client: httpx.AsyncClient, live_server: LiveServer, llm: FakeLLM
+) -> None:
+    telephony = {"format": "mulaw", "container": "raw", "sampleRate": 8000}
+    call = await new_call(client, llm, telephony)
+    utterance = await pcm_to_ulaw(
+        fixture_pcm("weather-today.wav"), 16000, 8000, create_file_resampler()
+    )
+    async with dial(socket_url(live_server, call)) as caller:
+        await caller.quiet()
+        greeting = ulaw_to_pcm(caller.audio_since(0))
+        await caller.speak(utterance, bytes_per_second=8000)
+        spoke = time.monotonic()
+        while caller.first_audio_after(spoke) is None and time.monotonic() - spoke < 10:
+            await caller.speak(b"\xff" * 160, bytes_per_second=8000)  # mu-law silence
+        await caller.quiet()
+        transcripts = caller.of_type("transcript")
+    assert 1.5 < seconds(greeting, rate=8000) < 8 and loudness(greeting) > 300
+    heard = next(m["transcript"] for m in transcripts if m["role"] == "user")
+    assert SequenceMatcher(None, heard.lower(), "what is the weather like today?").ratio() > 0.7
+
+
+async def test_an_end_call_message_hangs_up(
+    client: httpx.AsyncClient, live_server: LiveServer, llm: FakeLLM
+) -> None:
+    call = await new_call(client, llm)
+    async with dial(socket_url(live_server, call)) as caller:
+        await caller.quiet()
+        await caller.ws.send(json.dumps({"type": "end-call"}))
+        await asyncio.wait_for(caller.closed.wait(), 5)
+    assert caller.close_code == 1000
+    assert caller.of_type("status-update")[-1] == {
+        "type": "status-update",
+        "status": "ended",
+        "endedReason": "customer-ended-call",
+        "timestamp": caller.of_type("status-update")[-1]["timestamp"],
+    }
+    assert (await ended(client, call["id"]))["endedReason"] == "customer-ended-call"

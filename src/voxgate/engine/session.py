@@ -17,6 +17,7 @@ from voxgate.engine.builder import Built, build_pipeline, with_defaults
 from voxgate.engine.conversation import Conversation
 from voxgate.engine.ports import CallStore, ClientSocket
 from voxgate.engine.providers.llm import system_prompt
+from voxgate.engine.providers.registry import prepare
 from voxgate.engine.transport import SocketTransport
 
 CUSTOMER_ENDED = "customer-ended-call"
@@ -61,6 +62,7 @@ class CallSession:
         """Builds and runs the pipeline until the call ends; returns the endedReason."""
         transport = SocketTransport(self._socket, Codec(self._format), self._on_text, self._gone)
         try:
+            await prepare(self.assistant)
             built = build_pipeline(self.assistant, transport)
         except Exception as error:  # a provider that cannot run: the call never starts talking
             logger.warning(f"call could not start: {error}")

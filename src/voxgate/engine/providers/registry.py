@@ -4,6 +4,7 @@ A factory takes the resolved assistant (a dict in wire shape) and returns a read
 provider absent from these tables cannot be run by this server (`Unsupported`).
 """
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -13,7 +14,7 @@ from pipecat.services.tts_service import TTSService
 
 from voxgate.engine.providers.espeak import EspeakTTS
 from voxgate.engine.providers.llm import custom_llm, openai_llm
-from voxgate.engine.providers.whisper import SharedWhisperSTT
+from voxgate.engine.providers.whisper import SharedWhisperSTT, shared_model
 
 Assistant = dict[str, Any]
 
@@ -45,6 +46,14 @@ def _pick(table: dict[str, Callable[[Assistant], Any]], field: str, assistant: A
         known = ", ".join(sorted(table))
         raise Unsupported(f"{field}.provider {provider!r} is not supported (supported: {known})")
     return factory(assistant)
+
+
+async def prepare(assistant: Assistant) -> None:
+    """Loads what the assistant's services share, off the event loop (the first call's model
+    load and hash check take about a second, which would stall every other call)."""
+    transcriber = assistant.get("transcriber") or {}
+    if transcriber.get("provider") == "faster-whisper":
+        await asyncio.to_thread(shared_model, str(transcriber.get("model") or "tiny.en"))
 
 
 def build_llm(assistant: Assistant) -> LLMService[Any]:
