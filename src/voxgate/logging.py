@@ -2,8 +2,10 @@
 
 import logging
 import os
+import sys
 
 import structlog
+from loguru import logger as engine_logger
 
 
 def configure(level: str = "info") -> None:
@@ -16,6 +18,9 @@ def configure(level: str = "info") -> None:
         )
     )
     logging.basicConfig(level=level.upper(), format="%(message)s")
+    # pipecat (the call engine) logs through loguru, at DEBUG unless told: dozens of lines a turn.
+    engine_logger.remove()
+    engine_logger.add(sys.stderr, level=level.upper())
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
