@@ -31,7 +31,10 @@ POLICY_VIOLATION = 1008
 
 
 async def new_call(
-    client: httpx.AsyncClient, llm: FakeLLM, audio_format: dict[str, Any] | None = None
+    client: httpx.AsyncClient,
+    llm: FakeLLM,
+    audio_format: dict[str, Any] | None = None,
+    **fields: Any,
 ) -> dict[str, Any]:
     assistant = {
         "name": "Front desk",
@@ -42,6 +45,7 @@ async def new_call(
             "url": f"{llm.url}/chat/completions",  # type: ignore[attr-defined]
             "messages": [{"role": "system", "content": PROMPT}],
         },
+        **fields,
     }
     created = await client.post("/assistant", json=assistant)
     assert created.status_code == 201, created.text
@@ -125,12 +129,21 @@ async def test_a_turn_is_heard_answered_and_recorded(
         answer = caller.audio_since(spoke)
         transcripts = caller.of_type("transcript")
         updates = caller.of_type("conversation-update")
+        speech = [(m["role"], m["status"], m["turn"]) for m in caller.of_type("speech-update")]
     assert answer_at is not None, "no reply audio"
     print(f"\nturn: first reply audio {answer_at - spoke:.3f} s after the caller stopped")
     assert seconds(answer) > 1 and loudness(answer) > 300
 
     heard = next(m["transcript"] for m in transcripts if m["role"] == "user")
     assert SequenceMatcher(None, heard.lower(), "what is the weather like today?").ratio() > 0.7
+    assert speech == [
+        ("assistant", "started", 0),
+        ("assistant", "stopped", 0),
+        ("user", "started", 1),
+        ("user", "stopped", 1),
+        ("assistant", "started", 1),
+        ("assistant", "stopped", 1),
+    ]
     sent = llm.requests[0]["messages"]
     assert sent[0] == {"role": "system", "content": PROMPT}
     assert "weather" in sent[-1]["content"].lower() and sent[-1]["role"] == "user"
@@ -233,3 +246,41 @@ async def test_an_end_call_message_hangs_up(
         "timestamp": caller.of_type("status-update")[-1]["timestamp"],
     }
     assert (await ended(client, call["id"]))["endedReason"] == "customer-ended-call"
+
+
+async def talk_over_greeting(caller: Caller) -> float:
+    """Starts speaking half a second into the greeting, for one second; returns when."""
+    while not caller.audio:
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.5)
+    talking = time.monotonic()
+    await caller.speak(fixture_pcm("weather-today.wav")[: 16000 * 2])  # its first second
+    return talking
+
+
+async def test_the_first_message_is_not_interrupted_by_default(
+    client: httpx.AsyncClient, live_server: LiveServer, llm: FakeLLM
+) -> None:
+    call = await new_call(client, llm)
+    async with dial(socket_url(live_server, call)) as caller:
+        await talk_over_greeting(caller)
+        await caller.quiet(gap=1.0)
+        greeting = caller.audio_since(0)
+    assert seconds(greeting) > 2.5  # all of it (about 3 s)
+    assert caller.of_type("user-interrupted") == []
+
+
+async def test_barge_in_cuts_the_assistant_off_when_enabled(
+    client: httpx.AsyncClient, live_server: LiveServer, llm: FakeLLM
+) -> None:
+    call = await new_call(client, llm, firstMessageInterruptionsEnabled=True)
+    async with dial(socket_url(live_server, call)) as caller:
+        talking = await talk_over_greeting(caller)
+        interrupted = [at for at, m in caller.messages if m.get("type") == "user-interrupted"]
+        assert interrupted, "no user-interrupted message"
+        await asyncio.sleep(0.5)
+        after = [chunk for at, chunk in caller.audio if at > interrupted[0] + 0.1]
+        before = [chunk for at, chunk in caller.audio if at <= interrupted[0]]
+    print(f"\nbarge-in: user-interrupted {interrupted[0] - talking:.3f} s after the caller spoke")
+    assert before, "the greeting had not started"
+    assert seconds(b"".join(after)) < 0.3  # the rest of the greeting was dropped

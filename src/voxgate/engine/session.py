@@ -15,6 +15,7 @@ from pipecat.workers.runner import WorkerRunner
 from voxgate.engine.audio import PIPELINE_IN_RATE, AudioFormat, Codec
 from voxgate.engine.builder import Built, build_pipeline, with_defaults
 from voxgate.engine.conversation import Conversation
+from voxgate.engine.events import ClientEvents
 from voxgate.engine.ports import CallStore, ClientSocket
 from voxgate.engine.providers.llm import system_prompt
 from voxgate.engine.providers.registry import prepare
@@ -51,6 +52,7 @@ class CallSession:
         self.ended_reason: str | None = None
         self._ended = asyncio.Event()
         self._turn_started: dict[str, float] = {}
+        self._events = ClientEvents(self.conversation)
 
     async def end(self, reason: str) -> None:
         """Ends the call with this reason, unless it has ended already."""
@@ -79,6 +81,7 @@ class CallSession:
             ),
             enable_rtvi=False,
             idle_timeout_secs=None,
+            observers=[self._events],
         )
         await self._start()
         await self._greet(worker)
@@ -109,7 +112,12 @@ class CallSession:
         first = self.assistant.get("firstMessage")
         if mode == "assistant-speaks-first" and first:
             self._turn_started["bot"] = time.time() * 1000
-            await worker.queue_frame(TTSSpeakFrame(first))
+            greeting = TTSSpeakFrame(first)
+            # Vapi lets the caller talk over the first message only when asked to.
+            greeting.interruptible = bool(self.assistant.get("firstMessageInterruptionsEnabled"))
+            if not greeting.interruptible:
+                self._events.protect_next_speech()
+            await worker.queue_frame(greeting)
         elif mode == "assistant-speaks-first-with-model-generated-message":
             await worker.queue_frame(LLMRunFrame())
 
