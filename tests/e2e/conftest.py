@@ -25,4 +25,5 @@ def fake_llm() -> Iterator[FakeLLM]:
 @pytest.fixture
 def llm(fake_llm: FakeLLM) -> FakeLLM:
     fake_llm.requests.clear()
+    fake_llm.status = 200
     return fake_llm

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 
 class FakeLLM:
@@ -15,6 +15,7 @@ class FakeLLM:
     def __init__(self, reply: str) -> None:
         self.reply = reply
         self.requests: list[dict[str, Any]] = []
+        self.status = 200  # anything else: answered with that status and an error body
         self.app = FastAPI()
         self.app.post("/v1/chat/completions")(self._complete)
 
@@ -28,8 +29,11 @@ class FakeLLM:
         }
         return f"data: {json.dumps(chunk)}\n\n"
 
-    async def _complete(self, request: Request) -> StreamingResponse:
+    async def _complete(self, request: Request) -> Response:
         self.requests.append(await request.json())
+        if self.status != 200:
+            error = {"error": {"message": "fake failure", "type": "server_error"}}
+            return JSONResponse(error, status_code=self.status)
 
         async def stream() -> AsyncIterator[str]:
             yield self._chunk({"role": "assistant", "content": ""})

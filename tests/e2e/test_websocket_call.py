@@ -284,3 +284,24 @@ async def test_barge_in_cuts_the_assistant_off_when_enabled(
     print(f"\nbarge-in: user-interrupted {interrupted[0] - talking:.3f} s after the caller spoke")
     assert before, "the greeting had not started"
     assert seconds(b"".join(after)) < 0.3  # the rest of the greeting was dropped
+
+
+async def test_an_llm_that_fails_ends_the_call_with_its_pipeline_error(
+    client: httpx.AsyncClient, live_server: LiveServer, llm: FakeLLM
+) -> None:
+    llm.status = 500
+    call = await new_call(client, llm)
+    async with dial(socket_url(live_server, call)) as caller:
+        await caller.quiet()
+        await caller.speak(fixture_pcm("weather-today.wav"))
+        while not caller.closed.is_set():
+            await caller.speak(b"\x00" * 640)
+            if time.monotonic() - caller.audio[-1][0] > 20:
+                raise AssertionError("the call did not end")
+    assert caller.close_code == 1000
+    assert caller.of_type("status-update")[-1]["endedReason"] == (
+        "pipeline-error-custom-llm-llm-failed"
+    )
+    stored = await ended(client, call["id"])
+    assert stored["endedReason"] == "pipeline-error-custom-llm-llm-failed"
+    assert len(llm.requests) >= 1

@@ -16,6 +16,7 @@ from pipecat.processors.aggregators.llm_response_universal import (
     LLMUserAggregatorParams,
 )
 from pipecat.processors.audio.vad_processor import VADProcessor
+from pipecat.processors.frame_processor import FrameProcessor
 from pipecat.turns.user_stop.speech_timeout_user_turn_stop_strategy import (
     SpeechTimeoutUserTurnStopStrategy,
 )
@@ -45,6 +46,7 @@ class Built:
     pipeline: Pipeline
     context: LLMContext
     aggregators: LLMContextAggregatorPair
+    llm: FrameProcessor
 
 
 def build_pipeline(assistant: dict[str, Any], transport: SocketTransport) -> Built:
@@ -72,4 +74,4 @@ def build_pipeline(assistant: dict[str, Any], transport: SocketTransport) -> Bui
             aggregators.assistant(),
         ]
     )
-    return Built(pipeline, context, aggregators)
+    return Built(pipeline, context, aggregators, llm)

@@ -1,18 +1,23 @@
-"""Live client messages read off the pipeline: `speech-update` and `user-interrupted`.
+"""Read off the pipeline: the live client messages `speech-update` and `user-interrupted`, and
+the provider errors that end a call.
 
 pipecat broadcasts speaking and interruption frames both ways, so each event is sent on a change
 of state, not per frame.
 """
 
+from collections.abc import Awaitable, Callable
+
 from pipecat.frames.frames import (
     BotStartedSpeakingFrame,
     BotStoppedSpeakingFrame,
+    ErrorFrame,
     Frame,
     InterruptionFrame,
     UserStartedSpeakingFrame,
     UserStoppedSpeakingFrame,
 )
 from pipecat.observers.base_observer import BaseObserver, FramePushed
+from pipecat.processors.frame_processor import FrameProcessor
 
 from voxgate.engine.conversation import Conversation
 
@@ -57,3 +62,18 @@ class ClientEvents(BaseObserver):
         if role == "assistant" and not started:
             self._turn += 1
             self._protected = False
+
+
+class LLMFailure(BaseObserver):
+    """Ends the call with Vapi's `pipeline-error-<provider>-llm-failed` when the LLM errs (after
+    its client's own retries): a caller left waiting for an answer that never comes is worse."""
+
+    def __init__(
+        self, llm: FrameProcessor, provider: str, end: Callable[[str], Awaitable[None]]
+    ) -> None:
+        super().__init__(observe_every_push=False)
+        self._llm, self._reason, self._end = llm, f"pipeline-error-{provider}-llm-failed", end
+
+    async def on_push_frame(self, data: FramePushed) -> None:
+        if isinstance(data.frame, ErrorFrame) and data.frame.processor is self._llm:
+            await self._end(self._reason)

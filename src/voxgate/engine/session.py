@@ -15,7 +15,7 @@ from pipecat.workers.runner import WorkerRunner
 from voxgate.engine.audio import PIPELINE_IN_RATE, AudioFormat, Codec
 from voxgate.engine.builder import Built, build_pipeline, with_defaults
 from voxgate.engine.conversation import Conversation
-from voxgate.engine.events import ClientEvents
+from voxgate.engine.events import ClientEvents, LLMFailure
 from voxgate.engine.ports import CallStore, ClientSocket
 from voxgate.engine.providers.llm import system_prompt
 from voxgate.engine.providers.registry import prepare
@@ -81,7 +81,7 @@ class CallSession:
             ),
             enable_rtvi=False,
             idle_timeout_secs=None,
-            observers=[self._events],
+            observers=[self._events, LLMFailure(built.llm, self._llm_provider(), self.end)],
         )
         await self._start()
         await self._greet(worker)
@@ -99,6 +99,9 @@ class CallSession:
         await self._finish(started=True)
         assert self.ended_reason is not None
         return self.ended_reason
+
+    def _llm_provider(self) -> str:
+        return str((self.assistant.get("model") or {}).get("provider"))
 
     async def _start(self) -> None:
         prompt = system_prompt(self.assistant)
