@@ -30,6 +30,9 @@ CALL_CREATE_SUMMARY = (
 )
 # Where we knowingly differ from the reference's operationIds (the product docs' name).
 RENAMED = {("get", "/phone-number"): "PhoneNumberController_list"}
+COMMON_FILTERS = {"limit"} | {
+    f"{field}{bound}" for field in ("createdAt", "updatedAt") for bound in ("Gt", "Lt", "Ge", "Le")
+}
 # Operations Vapi does not publish, kept deliberate by listing them here.
 BEYOND_THE_REFERENCE = {
     ("get", "/file/{id}/content"): "FileController_download",  # what File.url points at
@@ -108,6 +111,21 @@ async def test_operations_are_named_and_tagged_as_the_reference(
         expected = RENAMED.get((method, path), theirs[method, path]["operationId"])
         assert ours["operationId"] == expected, label
         assert ours["tags"] == theirs[method, path]["tags"], label
+
+
+async def test_query_parameters_are_the_reference_ones(document: dict[str, Any]) -> None:
+    # Each list documents its own filters (a shared `Query()` once leaked /call's onto all).
+    theirs = {(method, path): op for method, path, op in operations(reference())}
+    for method, path, ours in operations(document):
+        if (method, path) in BEYOND_THE_REFERENCE:
+            continue
+        names = {p["name"] for p in ours.get("parameters", []) if p["in"] == "query"}
+        reference_parameters = theirs[method, path].get("parameters", [])
+        expected = {p["name"] for p in reference_parameters if p["in"] == "query"}
+        label = f"{method.upper()} {path}"
+        assert expected <= names, f"{label}: missing {sorted(expected - names)}"
+        # Beyond the reference, only the filters every list takes (GET /file adds them).
+        assert names - expected <= COMMON_FILTERS, f"{label}: {sorted(names - expected)}"
 
 
 async def test_a_resource_is_served_whole_once_it_is_served(document: dict[str, Any]) -> None:

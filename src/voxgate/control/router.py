@@ -18,6 +18,10 @@ from voxgate.auth.deps import CurrentOrg, DbSession
 from voxgate.control.crud import Kind, Repository, merge
 from voxgate.control.listing import ListQuery
 
+# Give every list operation its own `Query()`: FastAPI records the query model on the FieldInfo,
+# so one instance shared by several operations makes the document list the last model's
+# parameters on all of them (GET /assistant showed /call's filters, or /call lost them).
+# Kept for the one module that imports it; do not share it further.
 ListParams = Query()
 
 # A business rule the models cannot express (e.g. "that assistantId exists in your org"):
@@ -99,7 +103,7 @@ def add_read_and_delete(
         operation_id=f"{controller}_{list_operation}",
         summary=summary.get("list", f"List {noun}s"),
     )
-    async def list_all(org: CurrentOrg, session: DbSession, query: ListQuery = ListParams) -> Any:
+    async def list_all(org: CurrentOrg, session: DbSession, query: ListQuery = Query()) -> Any:
         rows = await Repository(session, kind, org.org_id).list(query)
         return JSONResponse([kind.render(row) for row in rows])
 
