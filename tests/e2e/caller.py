@@ -75,11 +75,12 @@ class Caller:
     def of_type(self, kind: str) -> list[dict[str, Any]]:
         return [m for _, m in self.messages if m.get("type") == kind]
 
-    async def quiet(self, gap: float = 0.6, limit: float = 15.0) -> None:
-        """Waits until audio has started and then stopped for `gap` seconds."""
+    async def quiet(self, gap: float = 0.6, limit: float = 15.0, after: float = 0.0) -> None:
+        """Waits until audio (sent after `after`) has started and then stopped for `gap` s."""
         deadline = time.monotonic() + limit
         while time.monotonic() < deadline:
-            if self.audio and time.monotonic() - self.audio[-1][0] > gap:
+            last = self.audio[-1][0] if self.audio else 0.0
+            if last > after and time.monotonic() - last > gap:
                 return
             await asyncio.sleep(0.05)
         raise AssertionError("the server's audio never went quiet")

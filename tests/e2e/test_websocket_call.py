@@ -305,3 +305,26 @@ async def test_an_llm_that_fails_ends_the_call_with_its_pipeline_error(
     stored = await ended(client, call["id"])
     assert stored["endedReason"] == "pipeline-error-custom-llm-llm-failed"
     assert len(llm.requests) >= 1
+
+
+async def test_say_speaks_verbatim_and_add_message_gets_an_answer(
+    client: httpx.AsyncClient, live_server: LiveServer, llm: FakeLLM
+) -> None:
+    call = await new_call(client, llm)
+    async with dial(socket_url(live_server, call)) as caller:
+        await caller.quiet()
+        said = time.monotonic()
+        await caller.ws.send(json.dumps({"type": "say", "content": "Your room is ready."}))
+        await caller.quiet(after=said)
+        spoken = caller.audio_since(said)
+        asked = time.monotonic()
+        question = {"role": "user", "content": "When is breakfast?"}
+        await caller.ws.send(json.dumps({"type": "add-message", "message": question}))
+        await caller.quiet(after=asked)
+        answer = caller.audio_since(asked)
+    assert seconds(spoken) > 0.8 and loudness(spoken) > 300
+    assert seconds(answer) > 1 and loudness(answer) > 300
+    assert llm.requests[0]["messages"][-1] == question
+    stored = await ended(client, call["id"])
+    bot = [m["message"] for m in stored["artifact"]["messages"] if m["role"] == "bot"]
+    assert bot == [GREETING, "Your room is ready.", REPLY]

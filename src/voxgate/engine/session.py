@@ -2,7 +2,6 @@
 
 import asyncio
 import contextlib
-import json
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -16,6 +15,7 @@ from voxgate.engine.audio import PIPELINE_IN_RATE, AudioFormat, Codec
 from voxgate.engine.builder import Built, build_pipeline, with_defaults
 from voxgate.engine.conversation import Conversation
 from voxgate.engine.events import ClientEvents, LLMFailure
+from voxgate.engine.inbound import HANG_UP, interpret
 from voxgate.engine.ports import CallStore, ClientSocket
 from voxgate.engine.providers.llm import system_prompt
 from voxgate.engine.providers.registry import prepare
@@ -53,6 +53,7 @@ class CallSession:
         self._ended = asyncio.Event()
         self._turn_started: dict[str, float] = {}
         self._events = ClientEvents(self.conversation)
+        self._worker: PipelineWorker | None = None
 
     async def end(self, reason: str) -> None:
         """Ends the call with this reason, unless it has ended already."""
@@ -83,6 +84,7 @@ class CallSession:
             idle_timeout_secs=None,
             observers=[self._events, LLMFailure(built.llm, self._llm_provider(), self.end)],
         )
+        self._worker = worker
         await self._start()
         await self._greet(worker)
         runner = WorkerRunner(handle_sigint=False)
@@ -167,9 +169,8 @@ class CallSession:
         await self.end(CUSTOMER_ENDED)
 
     async def _on_text(self, text: str) -> None:
-        try:
-            message = json.loads(text)
-        except ValueError:
-            return
-        if isinstance(message, dict) and message.get("type") in ("end-call", "hangup"):
+        asked = interpret(text)
+        if asked == HANG_UP:
             await self.end(CUSTOMER_ENDED)
+        elif isinstance(asked, list) and asked and self._worker is not None:
+            await self._worker.queue_frames(asked)

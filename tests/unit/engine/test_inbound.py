@@ -1,0 +1,42 @@
+"""Client text frames: what each asks of a live call, and that junk is ignored."""
+
+import pytest
+from pipecat.frames.frames import LLMMessagesAppendFrame, TTSSpeakFrame
+
+from voxgate.engine.inbound import HANG_UP, interpret
+
+
+@pytest.mark.parametrize("kind", ["end-call", "hangup"])
+def test_hanging_up(kind: str) -> None:
+    assert interpret(f'{{"type": "{kind}"}}') == HANG_UP
+
+
+@pytest.mark.parametrize("field", ["content", "message"])  # the spec's name, the web SDK's
+def test_say_takes_the_text_from_either_field(field: str) -> None:
+    [frame] = interpret(f'{{"type": "say", "{field}": "Hello there"}}')
+    assert isinstance(frame, TTSSpeakFrame) and frame.text == "Hello there"
+
+
+def test_add_message_answers_unless_told_not_to() -> None:
+    body = '{"type": "add-message", "message": {"role": "user", "content": "Hi"}'
+    [answered] = interpret(body + "}")
+    [silent] = interpret(body + ', "triggerResponseEnabled": false}')
+    assert isinstance(answered, LLMMessagesAppendFrame) and answered.run_llm is True
+    assert answered.messages == [{"role": "user", "content": "Hi"}]
+    assert isinstance(silent, LLMMessagesAppendFrame) and silent.run_llm is False
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "not json",
+        "[1, 2]",
+        '{"type": "say"}',
+        '{"type": "say", "content": "   "}',
+        '{"type": "add-message", "message": {"role": "robot", "content": "x"}}',
+        '{"type": "add-message", "message": {"role": "user", "content": 3}}',
+        '{"type": "transfer", "destination": {}}',
+    ],
+)
+def test_anything_else_is_ignored(text: str) -> None:
+    assert interpret(text) == []
