@@ -328,3 +328,17 @@ async def test_say_speaks_verbatim_and_add_message_gets_an_answer(
     stored = await ended(client, call["id"])
     bot = [m["message"] for m in stored["artifact"]["messages"] if m["role"] == "bot"]
     assert bot == [GREETING, "Your room is ready.", REPLY]
+
+
+async def test_max_duration_ends_the_call(
+    client: httpx.AsyncClient, live_server: LiveServer, llm: FakeLLM
+) -> None:
+    call = await new_call(client, llm, maxDurationSeconds=10)  # the smallest Vapi allows
+    connected = time.monotonic()
+    async with dial(socket_url(live_server, call)) as caller:
+        await asyncio.wait_for(caller.closed.wait(), 20)
+    assert 10 <= time.monotonic() - connected < 13
+    assert caller.of_type("status-update")[-1]["endedReason"] == "exceeded-max-duration"
+    stored = await ended(client, call["id"])
+    assert stored["endedReason"] == "exceeded-max-duration"
+    assert stored["artifact"]["messages"][1]["message"] == GREETING

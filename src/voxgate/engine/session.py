@@ -24,6 +24,8 @@ from voxgate.engine.transport import SocketTransport
 CUSTOMER_ENDED = "customer-ended-call"
 NOT_VALID = "assistant-not-valid"  # the assistant names something this server cannot run
 STOPPED = "worker-shutdown"  # the pipeline stopped without anyone ending the call
+TOO_LONG = "exceeded-max-duration"
+DEFAULT_MAX_DURATION_SECONDS = 600.0  # Vapi's default `maxDurationSeconds`
 _CANCEL_WAIT_SECONDS = 5.0
 
 
@@ -91,7 +93,22 @@ class CallSession:
         await runner.add_workers(worker)
         running = asyncio.create_task(runner.run())
         ending = asyncio.create_task(self._ended.wait())
-        await asyncio.wait({running, ending}, return_when=asyncio.FIRST_COMPLETED)
+        limit = float(self.assistant.get("maxDurationSeconds") or DEFAULT_MAX_DURATION_SECONDS)
+        try:
+            await asyncio.wait({running, ending}, timeout=limit, return_when="FIRST_COMPLETED")
+        except asyncio.CancelledError:  # the server is shutting down: still record the end
+            await self.end(STOPPED)
+            await self._wind_down(worker, running, ending)
+            raise
+        if not running.done() and not ending.done():
+            await self.end(TOO_LONG)
+        await self._wind_down(worker, running, ending)
+        assert self.ended_reason is not None
+        return self.ended_reason
+
+    async def _wind_down(
+        self, worker: PipelineWorker, running: asyncio.Task[None], ending: asyncio.Task[bool]
+    ) -> None:
         if not running.done():
             await worker.cancel(reason=self.ended_reason)
             with contextlib.suppress(Exception, asyncio.CancelledError):
@@ -99,8 +116,6 @@ class CallSession:
         ending.cancel()
         await self.end(STOPPED)
         await self._finish(started=True)
-        assert self.ended_reason is not None
-        return self.ended_reason
 
     def _llm_provider(self) -> str:
         return str((self.assistant.get("model") or {}).get("provider"))
