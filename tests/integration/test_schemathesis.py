@@ -98,3 +98,17 @@ async def test_a_body_that_is_not_utf8_gets_a_complete_error_body(
         "error": "Bad Request",
         "statusCode": 400,
     }
+
+
+@pytest.mark.parametrize(("path", "name"), [("/call", "assistantId"), ("/file", "purpose")])
+async def test_a_null_character_in_a_list_filter_is_refused(
+    client: httpx.AsyncClient, path: str, name: str
+) -> None:
+    # PostgreSQL answered a 500 (it refuses U+0000 in text); every backend now says 400.
+    response = await client.get(path, params={name: "a\x00b"})
+    assert response.status_code == 400
+    assert response.json() == {
+        "message": [f"{name} must not contain the null character"],
+        "error": "Bad Request",
+        "statusCode": 400,
+    }

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 from sqlalchemy import Select
 
 from voxgate.db.base import Resource
@@ -39,6 +40,14 @@ class ListQuery(BaseModel):
         # A bound without an offset is read as UTC, like every timestamp we return.
         if isinstance(value, datetime) and value.tzinfo is None:
             return value.replace(tzinfo=UTC)
+        return value
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_null_character(cls, value: Any) -> Any:
+        # PostgreSQL refuses U+0000 in a text parameter (a 500); every filter is refused alike.
+        if isinstance(value, str) and "\x00" in value:
+            raise PydanticCustomError("null_character", "must not contain the null character")
         return value
 
     @property

@@ -39,6 +39,7 @@ _TEMPLATES: dict[str, str] = {
     "datetime_type": "{field} must be a valid ISO 8601 date string",
     "uuid_parsing": "{field} must be a UUID",
     "uuid_type": "{field} must be a UUID",
+    "null_character": "{field} must not contain the null character",
 }
 
 
