@@ -4,6 +4,7 @@ A resource row keeps the client's configuration whole in `data`; a few columns a
 from it for filtering. Rendering puts the envelope around `data`.
 """
 
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -19,6 +20,13 @@ from voxgate.kit.time import iso, utcnow
 
 R = TypeVar("R", bound=Resource)
 Document = dict[str, Any]
+
+
+def is_uuid(value: object) -> bool:
+    try:
+        return isinstance(value, str) and str(uuid.UUID(value)) == value.lower()
+    except ValueError:
+        return False
 
 
 def render_envelope(row: Resource) -> Document:
@@ -103,6 +111,8 @@ class Repository(Generic[R]):
         return (await self.session.scalars(stmt)).all(), total
 
     async def get(self, id: str) -> R:
+        if not is_uuid(id):  # cannot name a row; and a NUL byte would break PostgreSQL
+            raise NotFound(f"{self.kind.noun} not found")
         row: R | None = await self.session.scalar(self._scoped().where(self.kind.table.id == id))
         if row is None:
             raise NotFound(f"{self.kind.noun} not found")

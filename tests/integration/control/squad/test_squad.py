@@ -231,3 +231,12 @@ async def test_another_orgs_assistant_cannot_join_a_squad(
     # Worded exactly as for an id that exists nowhere: nothing leaks across orgs.
     assert _bad_request(response) == [f"members.0.assistantId: assistant {theirs} does not exist"]
     assert (await client.get("/squad", headers=other)).json() == []
+
+
+async def test_a_member_id_that_is_no_uuid_is_a_400_on_every_database(
+    client: httpx.AsyncClient,
+) -> None:
+    # A NUL byte once reached PostgreSQL through the member check and came back as a 500.
+    response = await client.post("/squad", json={"members": [{"assistantId": "a\u0000b"}]})
+    assert response.status_code == 400
+    assert response.json()["error"] == "Bad Request"
