@@ -21,8 +21,6 @@ from voxgate.control.listing import ListQuery
 # Give every list operation its own `Query()`: FastAPI records the query model on the FieldInfo,
 # so one instance shared by several operations makes the document list the last model's
 # parameters on all of them (GET /assistant showed /call's filters, or /call lost them).
-# Kept for the one module that imports it; do not share it further.
-ListParams = Query()
 
 # A business rule the models cannot express (e.g. "that assistantId exists in your org"):
 # called with the session, the caller's org and the document about to be stored; raises to refuse.

@@ -7,7 +7,7 @@ filters, PATCH changes `name` only, and DELETE takes a JSON body (VAPI-BEHAVIOUR
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Query
 from fastapi.responses import JSONResponse
 
 from voxgate.auth.deps import CurrentOrg, DbSession
@@ -15,7 +15,6 @@ from voxgate.control.call.schemas import CallListQuery
 from voxgate.control.call.service import create_call, kind
 from voxgate.control.crud import Repository, merge
 from voxgate.control.listing import ListQuery
-from voxgate.control.router import ListParams
 from voxgate.db.models import Call as CallRow
 from voxgate.errors import NotFound
 from voxgate.wire.call import Call, CreateCallDTO, DeleteCallDTO, UpdateCallDTO
@@ -45,7 +44,7 @@ async def create_one(body: CreateCallDTO, org: CurrentOrg, session: DbSession) -
     operation_id="CallController_findAll",
     summary="List calls, newest first, optionally by id, assistant or phone number",
 )
-async def list_all(org: CurrentOrg, session: DbSession, query: CallListQuery = ListParams) -> Any:
+async def list_all(org: CurrentOrg, session: DbSession, query: CallListQuery = Query()) -> Any:
     rows = await Repository(session, kind, org.org_id).list(query, *query.where())
     return JSONResponse([kind.render(row) for row in rows])
 
