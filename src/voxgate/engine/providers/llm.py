@@ -1,11 +1,14 @@
 """LLMs that speak OpenAI's chat-completions protocol: `openai` and `custom-llm` (any URL)."""
 
+from collections.abc import Callable
 from typing import Any
 
+from pipecat.services.llm_service import LLMService
 from pipecat.services.openai.base_llm import OpenAILLMSettings
 from pipecat.services.openai.llm import OpenAILLMService
 
 from voxgate.config import get_settings
+from voxgate.engine.providers.keys import MissingKey, credential_key
 
 COMPLETIONS = "/chat/completions"
 # The OpenAI client refuses an empty key; a custom LLM often needs none.
@@ -16,15 +19,6 @@ def base_url(url: str) -> str:
     """The client appends `/chat/completions`; a `model.url` that already names it is trimmed."""
     url = url.rstrip("/")
     return url.removesuffix(COMPLETIONS)
-
-
-def credential_key(assistant: dict[str, Any], provider: str) -> str | None:
-    for credential in assistant.get("credentials") or []:
-        if isinstance(credential, dict) and credential.get("provider") == provider:
-            key = credential.get("apiKey")
-            if isinstance(key, str) and key:
-                return key
-    return None
 
 
 def system_prompt(assistant: dict[str, Any]) -> str:
@@ -64,5 +58,7 @@ def custom_llm(assistant: dict[str, Any]) -> OpenAILLMService:
     return OpenAILLMService(api_key=key, base_url=base_url(url), settings=_settings(assistant))
 
 
-class MissingKey(ValueError):
-    """A provider cannot run as configured (a key or a setting is missing)."""
+LLMS: dict[str, Callable[[dict[str, Any]], LLMService[Any]]] = {
+    "openai": openai_llm,
+    "custom-llm": custom_llm,
+}

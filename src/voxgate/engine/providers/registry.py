@@ -1,7 +1,8 @@
-"""Vapi `provider` values → factories of pipecat services, for the model, voice and transcriber.
+"""Vapi `provider` values → pipecat services, for the model, voice and transcriber.
 
-A factory takes the resolved assistant (a dict in wire shape) and returns a ready service. A
-provider absent from these tables cannot be run by this server (`Unsupported`).
+Each room's table lives beside its services (`llm.LLMS`, `stt.TRANSCRIBERS`, `tts.VOICES`); a
+factory takes the resolved assistant (a dict in wire shape) and returns a ready service, or
+raises a `ProviderError` naming what is missing. A provider absent from a table is `Unsupported`.
 """
 
 import asyncio
@@ -12,31 +13,14 @@ from pipecat.services.llm_service import LLMService
 from pipecat.services.stt_service import STTService
 from pipecat.services.tts_service import TTSService
 
-from voxgate.engine.providers.espeak import EspeakTTS
-from voxgate.engine.providers.llm import custom_llm, openai_llm
-from voxgate.engine.providers.whisper import SharedWhisperSTT, shared_model
+from voxgate.engine.providers.keys import MissingKey, ProviderError, Unsupported
+from voxgate.engine.providers.llm import LLMS
+from voxgate.engine.providers.stt import TRANSCRIBERS
+from voxgate.engine.providers.tts import VOICES
+from voxgate.engine.providers.whisper import shared_model
 
 Assistant = dict[str, Any]
-
-
-class Unsupported(ValueError):
-    """The assistant names a provider this server cannot run."""
-
-
-def _whisper(assistant: Assistant) -> STTService:
-    return SharedWhisperSTT(model=str(assistant["transcriber"].get("model") or "tiny.en"))
-
-
-def _espeak(assistant: Assistant) -> TTSService:
-    return EspeakTTS(voice=str(assistant["voice"].get("voiceId") or "en-us"))
-
-
-LLMS: dict[str, Callable[[Assistant], LLMService[Any]]] = {
-    "openai": openai_llm,
-    "custom-llm": custom_llm,
-}
-TRANSCRIBERS: dict[str, Callable[[Assistant], STTService]] = {"faster-whisper": _whisper}
-VOICES: dict[str, Callable[[Assistant], TTSService]] = {"espeak": _espeak}
+__all__ = ["MissingKey", "ProviderError", "Unsupported", "build_llm", "build_stt", "build_tts"]
 
 
 def _pick(table: dict[str, Callable[[Assistant], Any]], field: str, assistant: Assistant) -> Any:
