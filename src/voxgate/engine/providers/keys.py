@@ -1,5 +1,6 @@
 """Where a provider's key comes from: the assistant's `credentials`, else the server's
-`VOXGATE_<PROVIDER>_API_KEY` setting (`11labs` → `VOXGATE_11LABS_API_KEY`)."""
+`VOXGATE_<PROVIDER>_API_KEY` setting (`11labs` → `VOXGATE_11LABS_API_KEY`); and where to
+reach the vendor, `VOXGATE_<PROVIDER>_BASE_URL`."""
 
 import os
 from typing import Any
@@ -17,8 +18,14 @@ class MissingKey(ProviderError):
     """A provider cannot run as configured (a key or a setting is missing)."""
 
 
-def env_name(provider: str) -> str:
-    return "VOXGATE_" + provider.upper().replace("-", "_").replace(".", "_") + "_API_KEY"
+def env_name(provider: str, setting: str = "API_KEY") -> str:
+    return f"VOXGATE_{provider.upper().replace('-', '_').replace('.', '_')}_{setting}"
+
+
+def base_url(provider: str) -> str | None:
+    """`VOXGATE_<PROVIDER>_BASE_URL`: where to reach the vendor instead of its public API (a
+    proxy, a regional endpoint, or a local fake in the tests); None for the vendor's default."""
+    return os.environ.get(env_name(provider, "BASE_URL")) or None
 
 
 def credential_key(assistant: dict[str, Any], provider: str) -> str | None:
