@@ -1,4 +1,4 @@
-"""The `voxgate` command: serve, db upgrade, keys create, openapi."""
+"""The `voxgate` command: serve, db upgrade, keys create, openapi, call."""
 
 import asyncio
 import json
@@ -84,3 +84,44 @@ def openapi(
     document = openapi_document(create_app())
     output.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")
     typer.echo(f"wrote {output}")
+
+
+@app.command()
+def call(
+    assistant_id: Annotated[str, typer.Argument(help="The assistant to talk to.")],
+    say: Annotated[
+        str | None, typer.Option("--say", help="Speak this text (with espeak-ng) and hang up.")
+    ] = None,
+    wav: Annotated[
+        Path | None, typer.Option("--wav", help="Send this WAV file's speech and hang up.")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Keep the reply in this WAV file.")
+    ] = None,
+    wait: Annotated[
+        float, typer.Option(min=1, help="Seconds to wait for the greeting, then the reply.")
+    ] = 30.0,
+    stay: Annotated[
+        bool, typer.Option("--stay", help="After the speech, stay until the call ends.")
+    ] = False,
+    url: Annotated[str, typer.Option(help="The voxgate server.")] = "http://localhost:8000",
+    # The variable `voxgate serve` registers as a key at start-up: one setting serves both.
+    api_key: Annotated[
+        str | None,
+        typer.Option(envvar="VOXGATE_API_KEY", help="A private key [env: VOXGATE_API_KEY]."),
+    ] = None,
+) -> None:
+    """Talk to an assistant: microphone and speaker, or --say / --wav; prints the transcript."""
+    from voxgate.client.api import CallFailed
+    from voxgate.client.call import Options, place_call
+
+    if not api_key:
+        raise typer.BadParameter("give --api-key or set VOXGATE_API_KEY", param_hint="--api-key")
+    if say is not None and wav is not None:
+        raise typer.BadParameter("give --say or --wav, not both", param_hint="--say")
+    options = Options(assistant_id, url, api_key, say, wav, out, wait, stay)
+    try:
+        asyncio.run(place_call(options))
+    except CallFailed as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None

@@ -1,0 +1,178 @@
+"""`voxgate call`, the terminal client, run as a user runs it: the venv's `voxgate` in a
+subprocess, against the live test server, the fake LLM and the offline voice.
+"""
+
+import asyncio
+import os
+import signal
+import sys
+import uuid
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from pathlib import Path
+
+import httpx
+import pytest
+import soundfile
+
+from tests.e2e.caller import AUDIO, loudness
+from tests.e2e.conftest import REPLY
+from tests.e2e.fake_llm import FakeLLM
+from tests.support.server import LiveServer, free_port
+from voxgate.client.session import GAP
+from voxgate.config import get_settings
+
+pytestmark = pytest.mark.db
+
+VOXGATE = str(Path(sys.executable).parent / "voxgate")
+GREETING = "Hello, this is the front desk. How can I help?"
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+    def lines(self, prefix: str) -> list[str]:
+        return [
+            line.removeprefix(prefix) for line in self.out.splitlines() if line.startswith(prefix)
+        ]
+
+
+async def voxgate_call(*args: str, key: str | None = None) -> Run:
+    env = {k: v for k, v in os.environ.items() if k != "VOXGATE_API_KEY"}
+    if key is not None:
+        env["VOXGATE_API_KEY"] = key
+    process = await asyncio.create_subprocess_exec(
+        VOXGATE, "call", *args, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(process.communicate(), 120)
+    assert process.returncode is not None
+    return Run(process.returncode, out.decode(), err.decode())
+
+
+@pytest.fixture
+def reachable(live_server: LiveServer, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The server hands out socket URLs on its own address, which the client then opens."""
+    monkeypatch.setattr(get_settings(), "public_url", live_server.url)
+    return live_server.url
+
+
+async def front_desk(client: httpx.AsyncClient, llm: FakeLLM) -> str:
+    assistant = {
+        "name": "Front desk",
+        "firstMessage": GREETING,
+        "model": {
+            "provider": "custom-llm",
+            "model": "fake-model",
+            "url": f"{llm.url}/chat/completions",  # type: ignore[attr-defined]
+        },
+    }
+    created = await client.post("/assistant", json=assistant)
+    assert created.status_code == 201, created.text
+    return str(created.json()["id"])
+
+
+def similar(heard: str, said: str) -> float:
+    return SequenceMatcher(None, heard.lower().strip(" .?!"), said.lower()).ratio()
+
+
+async def test_a_wav_is_heard_the_transcript_printed_and_the_reply_kept(
+    client: httpx.AsyncClient, reachable: str, api_key: str, llm: FakeLLM, tmp_path: Path
+) -> None:
+    assistant_id = await front_desk(client, llm)
+    reply = tmp_path / "reply.wav"
+    wav = str(AUDIO / "weather-today.wav")
+    run = await voxgate_call(
+        assistant_id, "--url", reachable, "--wav", wav, "--out", str(reply), key=api_key
+    )
+
+    assert run.code == 0, run.err
+    assert run.lines("AI: ") == [GREETING, REPLY], run.out
+    [heard] = run.lines("You: ")
+    assert similar(heard, "what is the weather like today") > 0.7, heard
+    assert run.lines("call ended: ") == ["customer-ended-call"]
+    # The greeting and the answer, as espeak says them: several seconds of speech.
+    samples, rate = soundfile.read(reply, dtype="int16")
+    assert rate == 16000 and samples.ndim == 1
+    assert 3 < len(samples) / rate < 20, len(samples) / rate
+    assert loudness(samples.tobytes()) > 300
+    [call] = (await client.get("/call")).json()
+    assert (call["status"], call["endedReason"]) == ("ended", "customer-ended-call")
+
+
+async def test_said_text_reaches_the_model(
+    client: httpx.AsyncClient, reachable: str, api_key: str, llm: FakeLLM
+) -> None:
+    assistant_id = await front_desk(client, llm)
+    run = await voxgate_call(
+        assistant_id, "--url", reachable, "--say", "what is the weather today", "--api-key", api_key
+    )
+    assert run.code == 0, run.err
+    asked = llm.requests[0]["messages"][-1]
+    assert asked["role"] == "user"
+    assert similar(asked["content"], "what is the weather today") > 0.7, asked
+    assert run.lines("AI: ")[-1] == REPLY
+
+
+async def test_a_wrong_key_prints_the_servers_401(
+    anonymous: httpx.AsyncClient, reachable: str
+) -> None:
+    refused = await anonymous.post("/call", headers={"Authorization": "Bearer nope"}, json={})
+    assert refused.status_code == 401
+    run = await voxgate_call(str(uuid.uuid4()), "--url", reachable, "--say", "hi", key="nope")
+    assert run.code != 0
+    assert f"HTTP 401: {refused.json()['message']}" in run.err
+    assert run.out == ""
+
+
+async def test_an_unknown_assistant_prints_the_servers_400(
+    client: httpx.AsyncClient, reachable: str, api_key: str
+) -> None:
+    missing = str(uuid.uuid4())
+    run = await voxgate_call(missing, "--url", reachable, "--say", "hi", "--api-key", api_key)
+    assert run.code != 0
+    assert "HTTP 400: Couldn't Get Assistant." in run.err and missing in run.err, run.err
+    assert (await client.get("/call")).json() == []
+
+
+async def test_no_server_is_a_clear_error(api_key: str) -> None:
+    nowhere = f"http://127.0.0.1:{free_port()}"
+    run = await voxgate_call(str(uuid.uuid4()), "--url", nowhere, "--say", "hi", key=api_key)
+    assert run.code != 0
+    assert f"error: cannot reach {nowhere}" in run.err, run.err
+
+
+async def test_stay_keeps_the_line_open_until_ctrl_c_hangs_up(
+    client: httpx.AsyncClient, reachable: str, api_key: str, llm: FakeLLM
+) -> None:
+    assistant_id = await front_desk(client, llm)
+    env = {**os.environ, "VOXGATE_API_KEY": api_key}
+    args = [assistant_id, "--url", reachable, "--say", "what is the weather today", "--stay"]
+    process = await asyncio.create_subprocess_exec(
+        VOXGATE,
+        "call",
+        *args,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    printed: list[str] = []
+    while f"AI: {REPLY}" not in printed:  # the answer: --stay must not hang up after it
+        line = await asyncio.wait_for(process.stdout.readline(), 60)
+        assert line, f"the client stopped early: {printed}"
+        printed.append(line.decode().rstrip("\n"))
+    # Without --stay the client would hang up once the reply has been quiet for GAP seconds.
+    await asyncio.sleep(2 * GAP)
+    assert process.returncode is None
+    [call] = (await client.get("/call")).json()
+    assert call["status"] == "in-progress"
+    process.send_signal(signal.SIGINT)
+    rest, _ = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0
+    assert "call ended: customer-ended-call" in rest.decode().splitlines()
+    [call] = (await client.get("/call")).json()
+    assert (call["status"], call["endedReason"]) == ("ended", "customer-ended-call")
