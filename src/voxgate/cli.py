@@ -108,7 +108,7 @@ def call(
     # The variable `voxgate serve` registers as a key at start-up: one setting serves both.
     api_key: Annotated[
         str | None,
-        typer.Option(envvar="VOXGATE_API_KEY", help="A private key [env: VOXGATE_API_KEY]."),
+        typer.Option(envvar="VOXGATE_API_KEY", help="A private API key."),
     ] = None,
 ) -> None:
     """Talk to an assistant: microphone and speaker, or --say / --wav; prints the transcript."""
