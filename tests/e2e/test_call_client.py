@@ -176,3 +176,25 @@ async def test_stay_keeps_the_line_open_until_ctrl_c_hangs_up(
     assert "call ended: customer-ended-call" in rest.decode().splitlines()
     [call] = (await client.get("/call")).json()
     assert (call["status"], call["endedReason"]) == ("ended", "customer-ended-call")
+
+
+async def test_a_call_the_assistant_ends_in_error_exits_non_zero(
+    client: httpx.AsyncClient, reachable: str, api_key: str, llm: FakeLLM
+) -> None:
+    llm.status = 500
+    assistant_id = await front_desk(client, llm)
+    run = await voxgate_call(assistant_id, "--url", reachable, "--say", "hello there", key=api_key)
+    assert run.code != 0
+    reason = "pipeline-error-custom-llm-llm-failed"
+    assert run.lines("call ended: ") == [reason]
+    assert f"error: the call ended with {reason}" in run.err
+
+
+async def test_a_socket_url_that_cannot_be_reached_is_a_clear_error(
+    client: httpx.AsyncClient, live_server: LiveServer, api_key: str, llm: FakeLLM
+) -> None:
+    # Without `reachable`, the server hands out its configured public URL, wss://voxgate.test.
+    assistant_id = await front_desk(client, llm)
+    run = await voxgate_call(assistant_id, "--url", live_server.url, "--say", "hi", key=api_key)
+    assert run.code != 0
+    assert "error: cannot open the call's socket wss://voxgate.test/call/" in run.err, run.err
