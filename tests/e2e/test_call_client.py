@@ -6,7 +6,10 @@ import asyncio
 import os
 import signal
 import sys
+import threading
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from pathlib import Path
@@ -15,11 +18,15 @@ import httpx
 import pytest
 import soundfile
 
-from tests.e2e.caller import AUDIO, loudness
+from tests.e2e.caller import AUDIO, fixture_pcm, loudness
 from tests.e2e.conftest import REPLY
 from tests.e2e.fake_llm import FakeLLM
 from tests.support.server import LiveServer, free_port
+from voxgate.client import call as call_module
+from voxgate.client import devices
+from voxgate.client.call import Options, place_call
 from voxgate.client.session import GAP
+from voxgate.client.speech import CHUNK
 from voxgate.config import get_settings
 
 pytestmark = pytest.mark.db
@@ -198,3 +205,85 @@ async def test_a_socket_url_that_cannot_be_reached_is_a_clear_error(
     run = await voxgate_call(assistant_id, "--url", live_server.url, "--say", "hi", key=api_key)
     assert run.code != 0
     assert "error: cannot open the call's socket wss://voxgate.test/call/" in run.err, run.err
+
+
+class Soundcard:
+    """PortAudio's place, for the microphone path: a person who speaks `speech` once they have
+    heard the greeting, and a speaker that keeps what it plays. Callbacks come from threads, as
+    PortAudio's do."""
+
+    def __init__(self, speech: bytes) -> None:
+        self.speech, self.played = speech, bytearray()
+        self.greeted, self.stopped = threading.Event(), threading.Event()
+        self.closed = 0
+        self.PortAudioError = RuntimeError
+        card = self
+
+        class Stream:
+            def __init__(self, callback: Callable[..., None], **_: object) -> None:
+                self.callback = callback
+
+            def start(self) -> None:
+                threading.Thread(target=self.run, daemon=True).start()
+
+            def stop(self) -> None:
+                card.stopped.set()
+
+            def close(self) -> None:
+                card.closed += 1
+
+        class RawInputStream(Stream):
+            def run(self) -> None:
+                spoken = False
+                while not card.stopped.wait(0.02):
+                    if card.greeted.is_set() and not spoken:
+                        for start in range(0, len(card.speech), CHUNK):
+                            self.callback(card.speech[start : start + CHUNK], 320, None, None)
+                            time.sleep(0.02)
+                        spoken = True
+                    self.callback(bytes(CHUNK), 320, None, None)
+
+        class RawOutputStream(Stream):
+            def run(self) -> None:
+                while not card.stopped.wait(0.02):
+                    out = bytearray(CHUNK)
+                    self.callback(out, 320, None, None)
+                    card.played.extend(out)
+
+        self.RawInputStream, self.RawOutputStream = RawInputStream, RawOutputStream
+
+
+async def test_the_microphone_is_heard_and_the_reply_played(
+    client: httpx.AsyncClient,
+    reachable: str,
+    api_key: str,
+    llm: FakeLLM,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assistant_id = await front_desk(client, llm)
+    card = Soundcard(fixture_pcm("weather-today.wav"))
+    monkeypatch.setattr(devices, "sounddevice", lambda: card)
+    printed: list[str] = []
+
+    def echo(line: str) -> None:
+        printed.append(line)
+        if line == f"AI: {GREETING}":
+            card.greeted.set()
+        if line == f"AI: {REPLY}":  # heard the answer: Ctrl-C
+            assert signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+            os.kill(os.getpid(), signal.SIGINT)
+
+    monkeypatch.setattr(call_module, "echo", echo)
+    await asyncio.wait_for(place_call(Options(assistant_id, reachable, api_key)), 60)
+
+    assert printed[0] == f"AI: {GREETING}" and printed[-2:] == [
+        f"AI: {REPLY}",
+        "call ended: customer-ended-call",
+    ]
+    heard = next(line.removeprefix("You: ") for line in printed if line.startswith("You: "))
+    assert similar(heard, "what is the weather like today") > 0.7, heard
+    assert card.closed == 2  # microphone and speaker
+    # The speaker played the greeting and the answer: seconds of speech among the silence.
+    played = bytes(card.played)
+    chunks = [played[at : at + CHUNK] for at in range(0, len(played), CHUNK)]
+    assert sum(0.02 for chunk in chunks if loudness(chunk) > 300) > 3
