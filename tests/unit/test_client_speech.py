@@ -59,6 +59,10 @@ def test_what_is_not_audio_is_named(tmp_path: Path) -> None:
     text.write_text("not a sound")
     with pytest.raises(SpeechError, match=r"notes\.wav is not audio"):
         load_wav(text)
+    empty = tmp_path / "empty.wav"
+    soundfile.write(empty, np.zeros(0), RATE, "PCM_16")
+    with pytest.raises(SpeechError, match=r"empty\.wav holds no audio"):
+        load_wav(empty)
     with pytest.raises(SpeechError, match="no such file"):
         load_wav(tmp_path / "missing.wav")
 

@@ -96,7 +96,9 @@ async def _talk(
     listening = asyncio.create_task(line.listen())
     streaming = asyncio.create_task(line.stream(microphone.chunks() if microphone else None))
     # With the microphone, the person talks until someone hangs up.
-    script = line.converse(speech, options.wait, options.stay) if speech else line.ended()
+    script = (
+        line.converse(speech, options.wait, options.stay) if speech is not None else line.ended()
+    )
     talking = asyncio.create_task(script)
     waiting = asyncio.create_task(interrupted.wait())
     try:

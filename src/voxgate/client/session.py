@@ -49,14 +49,15 @@ class Line:
                     for sink in self._sinks:
                         sink.write(frame)
                 else:
-                    self._heard(json.loads(frame))
+                    with contextlib.suppress(ValueError):  # a frame that is not JSON: not ours
+                        self._heard(json.loads(frame))
         except ConnectionClosed:
             pass
         finally:
             self.closed.set()
 
-    def _heard(self, message: dict[str, Any]) -> None:
-        kind = message.get("type")
+    def _heard(self, message: Any) -> None:
+        kind = message.get("type") if isinstance(message, dict) else None
         if kind == "transcript" and message.get("transcriptType", "final") == "final":
             speaker = "AI" if message.get("role") == "assistant" else "You"
             self._echo(f"{speaker}: {message.get('transcript', '')}")

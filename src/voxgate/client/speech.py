@@ -38,6 +38,8 @@ def _decode(source: Path | io.BytesIO, name: str) -> bytes:
         samples, rate = soundfile.read(source, dtype="float64", always_2d=True)
     except soundfile.LibsndfileError as error:
         raise SpeechError(f"{name} is not audio that can be read: {error.error_string}") from None
+    if not len(samples):
+        raise SpeechError(f"{name} holds no audio")
     return to_call_audio(samples, int(rate))
 
 
