@@ -1,5 +1,6 @@
 """`voxgate call`, the terminal client, run as a user runs it: the venv's `voxgate` in a
-subprocess, against the live test server, the fake LLM and the offline voice.
+subprocess, against the live test server, the fake LLM and the offline voice. The microphone
+path runs in-process, with a soundcard in PortAudio's place (the machine has none).
 """
 
 import asyncio
