@@ -23,7 +23,6 @@ from tests.support.server import LiveServer
 pytestmark = pytest.mark.db
 
 RECORDINGS = ("mono-recording", "stereo-recording", "customer-recording", "assistant-recording")
-FRAME = 320  # samples in 20 ms at 16 kHz
 
 
 def path_of(url: str) -> str:
@@ -38,7 +37,8 @@ def read_wav(body: bytes) -> tuple[int, int, bytes]:
 def voiced(pcm: bytes, rate: int = 16000, threshold: float = 300) -> list[float]:
     """The start (in s) of each 20 ms stretch of `pcm` loud enough to be speech."""
     step = rate // 50 * 2
-    return [i / 2 / rate for i in range(0, len(pcm), step) if loudness(pcm[i : i + step]) > threshold]
+    starts = range(0, len(pcm), step)
+    return [i / 2 / rate for i in starts if loudness(pcm[i : i + step]) > threshold]
 
 
 def channel(stereo: bytes, which: int) -> bytes:

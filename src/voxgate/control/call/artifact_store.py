@@ -6,6 +6,7 @@ atomic rename on one file system), so a download never sees half a file. The URL
 """
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import get_args
@@ -58,3 +59,8 @@ async def save_artifact(call_id: str, name: ArtifactName, data: bytes) -> str:
     """Stores one artifact of the call; returns its download URL."""
     await run_in_threadpool(_write, artifact_path(call_id, name), data)
     return artifact_url(call_id, name)
+
+
+def remove_artifacts(call_id: str) -> None:
+    """Forgets a deleted call's artifacts (what is already gone stays gone)."""
+    shutil.rmtree(call_dir(call_id), ignore_errors=True)

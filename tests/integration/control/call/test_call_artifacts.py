@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from tests.integration.control.call.test_call_crud import make_call
-from voxgate.control.call.artifact_store import save_artifact
+from voxgate.control.call.artifact_store import artifact_path, save_artifact
 
 pytestmark = pytest.mark.db
 
@@ -60,3 +60,11 @@ async def test_a_stored_artifact_is_served_to_its_org_only(
         refused = await stranger.get(f"/call/{call['id']}/customer-recording")
     assert refused.status_code == 404
     assert refused.json()["message"] == "Call not found"
+
+
+async def test_deleting_a_call_deletes_its_artifacts(client: httpx.AsyncClient) -> None:
+    call = await make_call(client)
+    await save_artifact(call["id"], "mono-recording", b"RIFF")
+    assert artifact_path(call["id"], "mono-recording").is_file()
+    assert (await client.delete(f"/call/{call['id']}")).status_code == 200
+    assert not artifact_path(call["id"], "mono-recording").exists()
