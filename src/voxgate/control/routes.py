@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 
 from voxgate.control.assistant.router import router as assistant
+from voxgate.control.call.artifacts import router as call_artifacts
 from voxgate.control.call.router import router as call
 from voxgate.control.call.socket import router as call_socket
 from voxgate.control.file.router import router as file
@@ -10,4 +11,6 @@ from voxgate.control.phone_number.router import router as phone_number
 from voxgate.control.squad.router import router as squad
 from voxgate.control.tool.router import router as tool
 
-ROUTERS: tuple[APIRouter, ...] = (assistant, squad, call, call_socket, phone_number, tool, file)
+ROUTERS: tuple[APIRouter, ...] = (
+    assistant, squad, call, call_artifacts, call_socket, phone_number, tool, file
+)  # fmt: skip

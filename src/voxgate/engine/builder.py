@@ -49,8 +49,13 @@ class Built:
     llm: FrameProcessor
 
 
-def build_pipeline(assistant: dict[str, Any], transport: SocketTransport) -> Built:
-    """Services first (a provider that cannot run fails here, before any audio flows)."""
+def build_pipeline(
+    assistant: dict[str, Any], transport: SocketTransport, recorder: FrameProcessor
+) -> Built:
+    """Services first (a provider that cannot run fails here, before any audio flows).
+
+    The `recorder` sits after the output, where it sees both the caller's and the assistant's
+    audio as sent (`engine/recording.py`)."""
     stt, llm, tts = build_stt(assistant), build_llm(assistant), build_tts(assistant)
     context = LLMContext()  # the system prompt is the LLM service's `system_instruction`
     plan = assistant.get("startSpeakingPlan") or {}
@@ -71,6 +76,7 @@ def build_pipeline(assistant: dict[str, Any], transport: SocketTransport) -> Bui
             llm,
             tts,
             transport.output(),
+            recorder,
             aggregators.assistant(),
         ]
     )

@@ -4,7 +4,12 @@ The engine never touches the database or the web framework: a session is handed 
 to record the call's lifecycle and artifacts, and a `ClientSocket` to talk to the caller.
 """
 
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
+
+# A call's downloadable artifacts, named as the download endpoints are (`/call/{id}/<name>`).
+ArtifactName = Literal[
+    "mono-recording", "stereo-recording", "customer-recording", "assistant-recording", "call-logs"
+]
 
 
 class CallStore(Protocol):
@@ -12,6 +17,10 @@ class CallStore(Protocol):
 
     async def update(self, changes: dict[str, Any]) -> None:
         """Set these top-level fields of the call's document (e.g. `status`, `endedAt`)."""
+
+    async def save_artifact(self, name: ArtifactName, data: bytes) -> str:
+        """Keep one of the call's artifacts (a WAV file, the log lines); returns the URL a client
+        downloads it from."""
 
 
 class ClientSink(Protocol):

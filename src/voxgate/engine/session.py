@@ -11,6 +11,7 @@ from pipecat.frames.frames import LLMRunFrame, TTSSpeakFrame
 from pipecat.pipeline.worker import PipelineParams, PipelineWorker
 from pipecat.workers.runner import WorkerRunner
 
+from voxgate.engine.artifacts import CallArtifacts
 from voxgate.engine.audio import PIPELINE_IN_RATE, AudioFormat, Codec
 from voxgate.engine.builder import Built, build_pipeline, with_defaults
 from voxgate.engine.conversation import Conversation
@@ -56,6 +57,7 @@ class CallSession:
         self._turn_started: dict[str, float] = {}
         self._events = ClientEvents(self.conversation)
         self._worker: PipelineWorker | None = None
+        self.artifacts = CallArtifacts(self.assistant, store)  # recordings, log, metrics
 
     async def end(self, reason: str) -> None:
         """Ends the call with this reason, unless it has ended already."""
@@ -66,9 +68,10 @@ class CallSession:
     async def run(self) -> str:
         """Builds and runs the pipeline until the call ends; returns the endedReason."""
         transport = SocketTransport(self._socket, Codec(self._format), self._on_text, self._gone)
+        self.artifacts.start()
         try:
             await prepare(self.assistant)
-            built = build_pipeline(self.assistant, transport)
+            built = build_pipeline(self.assistant, transport, self.artifacts.recording.processor)
         except Exception as error:  # a provider that cannot run: the call never starts talking
             logger.warning(f"call could not start: {error}")
             await self.end(NOT_VALID)
@@ -84,7 +87,11 @@ class CallSession:
             ),
             enable_rtvi=False,
             idle_timeout_secs=None,
-            observers=[self._events, LLMFailure(built.llm, self._llm_provider(), self.end)],
+            observers=[
+                self._events,
+                LLMFailure(built.llm, self._llm_provider(), self.end),
+                self.artifacts.metrics,
+            ],
         )
         self._worker = worker
         await self._start()
@@ -173,8 +180,11 @@ class CallSession:
             "endedAt": _iso(datetime.now(UTC)),
             "endedReason": self.ended_reason,
         }
+        saved = await self.artifacts.save()
         if started:
-            changes["artifact"] = self.conversation.artifact()
+            changes["artifact"] = {**self.conversation.artifact(), **saved}
+        elif saved:
+            changes["artifact"] = saved  # the log of a call that could not start
         await self._store.update(changes)
         await self.conversation.send("status-update", status="ended", endedReason=self.ended_reason)
         with contextlib.suppress(Exception):

@@ -1,15 +1,18 @@
 """What a live call needs from the control side: its assistant resolved, and its record kept.
 
 `resolve_assistant` applies VAPI-BEHAVIOUR §2.3 (objects deep-merged, arrays replaced,
-`tools:append` appended to `model.tools`); `DbCallStore` is the engine's `CallStore` port.
+`tools:append` appended to `model.tools`); `DbCallStore` is the engine's `CallStore` port
+(artifact files: `artifact_store.py`).
 """
 
 from typing import Any
 
+from voxgate.control.call.artifact_store import save_artifact
 from voxgate.control.call.service import kind as calls
 from voxgate.control.crud import Document, Kind, Repository
 from voxgate.db.models import Assistant as AssistantRow
 from voxgate.db.session import get_sessionmaker
+from voxgate.engine.ports import ArtifactName
 from voxgate.errors import NotFound
 
 _assistants = Kind(AssistantRow, "Assistant")
@@ -71,3 +74,6 @@ class DbCallStore:
                 return  # deleted while live: nothing left to record on
             await repo.update(row, {**row.data, **changes})
             await session.commit()
+
+    async def save_artifact(self, name: ArtifactName, data: bytes) -> str:
+        return await save_artifact(self.call_id, name, data)

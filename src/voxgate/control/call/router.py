@@ -4,6 +4,7 @@ Calls do not fit `crud_router`: create has business rules and server-set fields,
 filters, PATCH changes `name` only, and DELETE takes a JSON body (VAPI-BEHAVIOUR §1.6).
 """
 
+from functools import partial
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -11,9 +12,11 @@ from fastapi import APIRouter, Body, Query
 from fastapi.responses import JSONResponse
 
 from voxgate.auth.deps import CurrentOrg, DbSession
+from voxgate.control.call.artifact_store import remove_artifacts
 from voxgate.control.call.schemas import CallListQuery
 from voxgate.control.call.service import create_call, kind
 from voxgate.control.crud import Repository, merge
+from voxgate.control.file.storage import Effects
 from voxgate.control.listing import ListQuery
 from voxgate.db.models import Call as CallRow
 from voxgate.errors import NotFound
@@ -74,6 +77,7 @@ async def update_one(id: UUID, body: UpdateCallDTO, org: CurrentOrg, session: Db
     summary="Delete a call, or the calls listed in `ids`",
 )
 async def remove_one(
+    effects: Effects,
     id: UUID,
     org: CurrentOrg,
     session: DbSession,
@@ -83,7 +87,8 @@ async def remove_one(
     Vapi). Vapi deletes them in the background and reports each outcome to the org's server
     URL; voxgate deletes them at once, skipping ids unknown in the caller's org, and returns
     one of them: the path's call when it is listed, else the first listed call found. Nothing
-    found to delete is a 404."""
+    found to delete is a 404. A deleted call's recordings and log go once the delete is
+    committed."""
     repo = Repository(session, kind, org.org_id)
     ids = list(dict.fromkeys(body.ids)) if body and body.ids else [str(id)]
     found = {row.id: row for row in await repo.list(ListQuery(limit=len(ids)), CallRow.id.in_(ids))}
@@ -94,4 +99,5 @@ async def remove_one(
     rendered = kind.render(shown)
     for row in rows:
         await repo.delete(row)
+        effects.after_commit(partial(remove_artifacts, row.id))
     return JSONResponse(rendered)
