@@ -76,7 +76,9 @@ def test_the_vapi_model_becomes_the_vendors_pipecat_service(provider: str) -> No
 
 
 def test_unset_knobs_keep_the_services_defaults() -> None:
-    service = build_llm({**assistant("anthropic"), "model": {"provider": "anthropic", "model": "c"}})
+    service = build_llm({"model": {"provider": "anthropic", "model": "c"}, "credentials": [
+        {"provider": "anthropic", "apiKey": "k"}
+    ]})  # fmt: skip
     assert service._settings.max_tokens == 4096  # pipecat's default for Anthropic
     assert service._settings.system_instruction is None
 

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voxgate.config import get_settings
-from voxgate.control.call.resolve import resolve_assistant
+from voxgate.control.call.resolve import NoAssistant, resolve_assistant
 from voxgate.control.crud import Document, Kind, Repository
 from voxgate.control.squad.service import check_squad
 from voxgate.db.base import new_id
@@ -124,10 +124,9 @@ async def _check_inline_squad(session: AsyncSession, org_id: str, squad: Documen
 async def _check_runnable(session: AsyncSession, org_id: str, data: Document) -> None:
     """The assistant as the call would run it, with the server's default transcriber and voice;
     its services are built (no vendor is contacted) and any that cannot be is a 400."""
-    assistant = with_defaults(await resolve_assistant(session, org_id, data))
     try:
-        await check(assistant)
-    except ProviderError as error:
+        await check(with_defaults(await resolve_assistant(session, org_id, data)))
+    except (NoAssistant, ProviderError) as error:
         raise BadRequest(str(error)) from None
 
 

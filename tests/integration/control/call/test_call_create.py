@@ -16,7 +16,8 @@ UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
 
 
 async def make_assistant(client: httpx.AsyncClient, **fields: Any) -> dict[str, Any]:
-    response = await client.post("/assistant", json={"name": "Front desk", "model": MODEL, **fields})
+    body = {"name": "Front desk", "model": MODEL, **fields}
+    response = await client.post("/assistant", json=body)
     assert response.status_code == 201
     body: dict[str, Any] = response.json()
     return body

@@ -105,9 +105,8 @@ async def test_bulk_delete_deletes_the_listed_calls_of_the_org(
 ) -> None:
     first, second, kept = [await make_call(client, name=f"c{n}") for n in range(3)]
     other = {"Authorization": f"Bearer {other_key}"}
-    theirs = (
-        await client.post("/call", json={"assistant": RUNNABLE, "transport": WEBSOCKET}, headers=other)
-    ).json()
+    body = {"assistant": RUNNABLE, "transport": WEBSOCKET}
+    theirs = (await client.post("/call", json=body, headers=other)).json()
     ids = [second["id"], theirs["id"], str(uuid.uuid4()), first["id"]]
     # The path id is ignored when `ids` is sent; the first listed call found is returned.
     response = await client.request("DELETE", f"/call/{kept['id']}", json={"ids": ids})
