@@ -183,3 +183,13 @@ async def test_a_missing_package_names_the_extra(monkeypatch: pytest.MonkeyPatch
     assert str(refused.value) == (
         "assistant.model.provider `google` needs its packages: pip install 'voxgate[google]'"
     )
+
+
+def test_anthropic_thinking_is_passed_on() -> None:
+    thinking = {"type": "enabled", "budgetTokens": 2048}
+    service = build_llm(
+        assistant("anthropic", model="claude-3-7-sonnet-20250219", thinking=thinking)
+    )
+    assert service._settings.thinking == AnthropicLLMService.ThinkingConfig(
+        type="enabled", budget_tokens=2048
+    )
