@@ -29,9 +29,8 @@ class Settings(BaseSettings):
         default={"provider": "espeak", "voiceId": "en-us"},
         description="JSON: the voice of an assistant that names none (offline by default).",
     )
-    openai_api_key: str | None = Field(
-        default=None, description="Key for the `openai` model provider when the assistant has none."
-    )
+    # Provider keys and URLs (`VOXGATE_<PROVIDER>_API_KEY`, `_BASE_URL`) are one per vendor, so
+    # they are read by name where services are built: engine/providers/keys.py.
     log_level: str = "info"
     host: str = "127.0.0.1"
     port: int = 8000

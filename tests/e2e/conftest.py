@@ -5,6 +5,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.e2e.fake_anthropic import FakeAnthropic
 from tests.e2e.fake_llm import FakeLLM
 from tests.support.server import LiveServer
 
@@ -27,3 +28,25 @@ def llm(fake_llm: FakeLLM) -> FakeLLM:
     fake_llm.requests.clear()
     fake_llm.status = 200
     return fake_llm
+
+
+ANTHROPIC_REPLY = "The sun is out all day."
+
+
+@pytest.fixture(scope="session")
+def fake_anthropic() -> Iterator[FakeAnthropic]:
+    fake = FakeAnthropic(ANTHROPIC_REPLY)
+    with LiveServer(fake.app) as server:
+        fake.url = server.url
+        yield fake
+
+
+@pytest.fixture
+def anthropic(fake_anthropic: FakeAnthropic, monkeypatch: pytest.MonkeyPatch) -> FakeAnthropic:
+    """The Anthropic fake, reset, with the `anthropic` provider pointed at it (the voxgate
+    test server runs in this process, so it sees the setting)."""
+    fake_anthropic.requests.clear()
+    fake_anthropic.headers.clear()
+    fake_anthropic.status = 200
+    monkeypatch.setenv("VOXGATE_ANTHROPIC_BASE_URL", fake_anthropic.url)
+    return fake_anthropic

@@ -4,6 +4,7 @@ import pytest
 from vapi import Vapi
 from vapi.core.api_error import ApiError
 
+from tests.support.assistants import MODEL
 from tests.support.server import LiveServer
 
 pytestmark = pytest.mark.db
@@ -11,7 +12,7 @@ pytestmark = pytest.mark.db
 
 def test_sdk_call_lifecycle(live_server: LiveServer, api_key: str) -> None:
     vapi = Vapi(token=api_key, base_url=live_server.url)
-    assistant = vapi.assistants.create(name="Support", first_message="Hi there")
+    assistant = vapi.assistants.create(name="Support", first_message="Hi there", model=MODEL)  # type: ignore[arg-type]
     created = vapi.calls.create(
         assistant_id=assistant.id,
         name="Demo",
@@ -49,7 +50,10 @@ def test_sdk_call_lifecycle(live_server: LiveServer, api_key: str) -> None:
 def test_sdk_bulk_delete(live_server: LiveServer, api_key: str) -> None:
     vapi = Vapi(token=api_key, base_url=live_server.url)
     ids = [
-        vapi.calls.create(assistant={"name": f"a{n}"}, transport={"provider": "vapi.websocket"}).id  # type: ignore[union-attr, arg-type]
+        vapi.calls.create(
+            assistant={"name": f"a{n}", "model": MODEL},  # type: ignore[arg-type]
+            transport={"provider": "vapi.websocket"},  # type: ignore[arg-type]
+        ).id  # type: ignore[union-attr]
         for n in range(2)
     ]
     assert vapi.calls.delete(ids[1], ids=ids).id == ids[1]

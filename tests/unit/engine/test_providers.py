@@ -30,14 +30,15 @@ def test_the_system_prompt_is_the_models_messages() -> None:
 def test_a_provider_this_server_cannot_run_is_named() -> None:
     with pytest.raises(Unsupported, match=r"voice\.provider 'playht' is not supported"):
         build_tts({"voice": {"provider": "playht", "voiceId": "x"}})
-    with pytest.raises(Unsupported, match=r"model\.provider 'anthropic'"):
-        build_llm({"model": {"provider": "anthropic", "model": "claude"}})
+    with pytest.raises(Unsupported, match=r"model\.provider 'perplexity-ai'"):
+        build_llm({"model": {"provider": "perplexity-ai", "model": "sonar"}})
 
 
-def test_openai_without_a_key_says_where_to_put_one(monkeypatch: pytest.MonkeyPatch) -> None:
-    from voxgate.config import get_settings
-
-    monkeypatch.setattr(get_settings(), "openai_api_key", None)
+def test_openai_without_a_key_says_where_to_put_one(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("VOXGATE_OPENAI_API_KEY", raising=False)
+    monkeypatch.chdir(tmp_path)  # no `.env` either
     with pytest.raises(ValueError, match="VOXGATE_OPENAI_API_KEY"):
         build_llm({"model": {"provider": "openai", "model": "gpt-4o"}})
 

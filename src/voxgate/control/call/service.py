@@ -6,6 +6,10 @@ when unsaid) and `websocketCallUrl`. The assistant is *not* resolved into the re
 names its assistant as the client did (`assistantId` or `assistant`, plus `assistantOverrides`;
 or a squad), as Vapi's Call does, and the engine resolves it when the client connects. Only a
 saved assistant's `monitorPlan` is read now, because it decides which monitor URLs exist.
+
+The assistant is resolved once, though, to refuse with a 400 a call this server could not run
+(a provider it does not serve, a missing key or package: `registry.check`), instead of letting
+it end at connect. Squad calls are not checked.
 """
 
 from typing import Any
@@ -13,12 +17,15 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voxgate.config import get_settings
+from voxgate.control.call.resolve import NoAssistant, resolve_assistant
 from voxgate.control.crud import Document, Kind, Repository
 from voxgate.control.squad.service import check_squad
 from voxgate.db.base import new_id
 from voxgate.db.models import Assistant as AssistantRow
 from voxgate.db.models import Call as CallRow
 from voxgate.db.models import Squad as SquadRow
+from voxgate.engine.builder import with_defaults
+from voxgate.engine.providers.registry import ProviderError, check
 from voxgate.errors import BadRequest, NotFound
 from voxgate.wire import call_urls
 from voxgate.wire.transport import DEFAULT_AUDIO_FORMAT, WEBSOCKET
@@ -114,6 +121,15 @@ async def _check_inline_squad(session: AsyncSession, org_id: str, squad: Documen
         raise BadRequest([f"squad.{message}" for message in found]) from None
 
 
+async def _check_runnable(session: AsyncSession, org_id: str, data: Document) -> None:
+    """The assistant as the call would run it, with the server's default transcriber and voice;
+    its services are built (no vendor is contacted) and any that cannot be is a 400."""
+    try:
+        await check(with_defaults(await resolve_assistant(session, org_id, data)))
+    except (NoAssistant, ProviderError) as error:
+        raise BadRequest(str(error)) from None
+
+
 def _server_fields(call_id: str, data: Document, plan: dict[str, Any]) -> Document:
     public_url = get_settings().public_url
     monitor = {}
@@ -134,6 +150,8 @@ def _server_fields(call_id: str, data: Document, plan: dict[str, Any]) -> Docume
 async def create_call(session: AsyncSession, org_id: str, data: Document) -> CallRow:
     check_request(data)
     plan = await _monitor_plan(session, org_id, data)
+    if "assistant" in data or "assistantId" in data:
+        await _check_runnable(session, org_id, data)
     call_id = new_id()
     record = {**data, **_server_fields(call_id, data, plan)}
     return await Repository(session, kind, org_id).create(record, id=call_id)

@@ -1,9 +1,12 @@
 """Where a provider's key comes from: the assistant's `credentials`, else the server's
 `VOXGATE_<PROVIDER>_API_KEY` setting (`11labs` → `VOXGATE_11LABS_API_KEY`); and where to
-reach the vendor, `VOXGATE_<PROVIDER>_BASE_URL`."""
+reach the vendor, `VOXGATE_<PROVIDER>_BASE_URL`. Like every setting, these are read from the
+environment, else from a `.env` file in the working directory."""
 
 import os
 from typing import Any
+
+from dotenv import dotenv_values
 
 
 class ProviderError(ValueError):
@@ -18,14 +21,19 @@ class MissingKey(ProviderError):
     """A provider cannot run as configured (a key or a setting is missing)."""
 
 
-def env_name(provider: str, setting: str = "API_KEY") -> str:
-    return f"VOXGATE_{provider.upper().replace('-', '_').replace('.', '_')}_{setting}"
+def env_name(provider: str, suffix: str = "API_KEY") -> str:
+    return f"VOXGATE_{provider.upper().replace('-', '_').replace('.', '_')}_{suffix}"
+
+
+def setting(name: str) -> str | None:
+    """A `VOXGATE_*` setting that `config.Settings` does not declare (one per provider)."""
+    return os.environ.get(name) or dotenv_values(".env").get(name) or None
 
 
 def base_url(provider: str) -> str | None:
     """`VOXGATE_<PROVIDER>_BASE_URL`: where to reach the vendor instead of its public API (a
     proxy, a regional endpoint, or a local fake in the tests); None for the vendor's default."""
-    return os.environ.get(env_name(provider, "BASE_URL")) or None
+    return setting(env_name(provider, "BASE_URL"))
 
 
 def credential_key(assistant: dict[str, Any], provider: str) -> str | None:
@@ -37,12 +45,17 @@ def credential_key(assistant: dict[str, Any], provider: str) -> str | None:
     return None
 
 
+def _article(word: str) -> str:
+    # `an anthropic`, `an openai`, `an xai`, `an 11labs`; `a groq`, `a deepgram`
+    return "an" if word[:1] in tuple("aeiox8") or word.startswith("11") else "a"
+
+
 def api_key(assistant: dict[str, Any], provider: str, field: str) -> str:
     """The key for `provider`, or a `MissingKey` that says where to put one."""
-    key = credential_key(assistant, provider) or os.environ.get(env_name(provider))
+    key = credential_key(assistant, provider) or setting(env_name(provider))
     if not key:
         raise MissingKey(
             f"{field}.provider `{provider}` needs an API key: set {env_name(provider)} "
-            f"or add a `{provider}` credential to the assistant"
+            f"or add {_article(provider)} `{provider}` credential to the assistant"
         )
     return key

@@ -3,10 +3,15 @@
 Each room's table lives beside its services (`llm.LLMS`, `stt.TRANSCRIBERS`, `tts.VOICES`); a
 factory takes the resolved assistant (a dict in wire shape) and returns a ready service, or
 raises a `ProviderError` naming what is missing. A provider absent from a table is `Unsupported`.
+
+`check` is what `POST /call` asks before it stores a call: building a service reads keys and
+settings and creates the vendor's client but opens no connection, so building all three is
+an honest test of "can this server run this assistant", and costs no vendor a request.
 """
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from pipecat.services.llm_service import LLMService
@@ -20,14 +25,18 @@ from voxgate.engine.providers.tts import VOICES
 from voxgate.engine.providers.whisper import shared_model
 
 Assistant = dict[str, Any]
-__all__ = ["MissingKey", "ProviderError", "Unsupported", "build_llm", "build_stt", "build_tts"]
+__all__ = [
+    "MissingKey", "ProviderError", "Unsupported", "build_llm", "build_stt", "build_tts", "check",
+]  # fmt: skip
 
 
 def _pick(table: dict[str, Callable[[Assistant], Any]], field: str, assistant: Assistant) -> Any:
     provider = (assistant.get(field) or {}).get("provider")
     factory = table.get(provider) if isinstance(provider, str) else None
+    known = ", ".join(sorted(table))
+    if provider is None:
+        raise Unsupported(f"{field}.provider is required to run a call (supported: {known})")
     if factory is None:
-        known = ", ".join(sorted(table))
         raise Unsupported(f"{field}.provider {provider!r} is not supported (supported: {known})")
     return factory(assistant)
 
@@ -53,3 +62,27 @@ def build_stt(assistant: Assistant) -> STTService:
 def build_tts(assistant: Assistant) -> TTSService:
     result: TTSService = _pick(VOICES, "voice", assistant)
     return result
+
+
+@contextmanager
+def _named(field: str) -> Iterator[None]:
+    """Any failure to build the `field` service, as a `ProviderError` that names it."""
+    try:
+        yield
+    except ProviderError as error:
+        raise ProviderError(f"assistant.{error}") from None
+    except Exception as error:  # e.g. a model that is not bundled, a missing program
+        raise ProviderError(f"assistant.{field}: {error}") from None
+
+
+async def check(assistant: Assistant) -> None:
+    """Raises a `ProviderError` (its message starts with `assistant.`) when the assistant's
+    model, transcriber or voice cannot run here. Give it the assistant with the server's
+    defaults filled in (`builder.with_defaults`), as a call would run it."""
+    with _named("model"):
+        build_llm(assistant)
+    with _named("transcriber"):
+        await prepare(assistant)  # loads, off the event loop, the model the call will share
+        build_stt(assistant)
+    with _named("voice"):
+        build_tts(assistant)

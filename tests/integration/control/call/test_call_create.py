@@ -6,6 +6,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.support.assistants import MODEL, RUNNABLE
 from tests.support.reference import assert_matches
 
 pytestmark = pytest.mark.db
@@ -15,7 +16,8 @@ UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
 
 
 async def make_assistant(client: httpx.AsyncClient, **fields: Any) -> dict[str, Any]:
-    response = await client.post("/assistant", json={"name": "Front desk", **fields})
+    body = {"name": "Front desk", "model": MODEL, **fields}
+    response = await client.post("/assistant", json=body)
     assert response.status_code == 201
     body: dict[str, Any] = response.json()
     return body
@@ -71,7 +73,11 @@ async def test_websocket_call_with_a_saved_assistant(client: httpx.AsyncClient) 
 
 
 async def test_inline_assistant_gets_the_default_audio_format(client: httpx.AsyncClient) -> None:
-    assistant = {"firstMessage": "Hi", "model": {"provider": "openai", "model": "gpt-4o"}}
+    assistant = {
+        "firstMessage": "Hi",
+        "model": {"provider": "openai", "model": "gpt-4o"},
+        "credentials": [{"provider": "openai", "apiKey": "sk-test"}],
+    }
     response = await client.post("/call", json={"assistant": assistant, "transport": WEBSOCKET})
     assert response.status_code == 201, response.text
     call = response.json()
@@ -86,7 +92,7 @@ async def test_inline_assistant_gets_the_default_audio_format(client: httpx.Asyn
 
 async def test_nulls_mean_unset(client: httpx.AsyncClient) -> None:
     body = {
-        "assistant": {"firstMessage": None},
+        "assistant": {"firstMessage": None, "model": MODEL},
         "assistantId": None,
         "transport": {**WEBSOCKET, "conversationType": None},
         "metadata": {"kept": None},
@@ -95,14 +101,15 @@ async def test_nulls_mean_unset(client: httpx.AsyncClient) -> None:
     assert response.status_code == 201, response.text
     call = response.json()
     assert_matches(call, "Call")
-    assert call["assistant"] == {} and "assistantId" not in call
+    assert call["assistant"] == {"model": MODEL} and "assistantId" not in call
     assert "conversationType" not in call["transport"]
     assert call["metadata"] == {"kept": None}  # free-form: the client's own data
 
 
 async def test_a_url_sent_by_the_client_is_replaced(client: httpx.AsyncClient) -> None:
     transport = {**WEBSOCKET, "websocketCallUrl": "wss://evil.example/steal"}
-    call = (await client.post("/call", json={"assistant": {}, "transport": transport})).json()
+    body = {"assistant": RUNNABLE, "transport": transport}
+    call = (await client.post("/call", json=body)).json()
     assert call["transport"]["websocketCallUrl"].startswith("wss://voxgate.test/call/")
 
 
@@ -126,7 +133,7 @@ async def test_monitor_plan_of_a_saved_assistant_decides_the_urls(
 async def test_overrides_monitor_plan_wins_and_no_urls_means_no_monitor(
     client: httpx.AsyncClient,
 ) -> None:
-    assistant = {"monitorPlan": {"listenEnabled": False}}
+    assistant = {"monitorPlan": {"listenEnabled": False}, **RUNNABLE}
     overrides = {"monitorPlan": {"controlEnabled": False}}
     body = {"assistant": assistant, "assistantOverrides": overrides, "transport": WEBSOCKET}
     response = await client.post("/call", json=body)
@@ -280,7 +287,7 @@ async def test_shape_errors_use_class_validator_wording(
 
 async def test_legacy_and_scheduling_fields_are_echoed(client: httpx.AsyncClient) -> None:
     body = {
-        "assistant": {},
+        "assistant": RUNNABLE,
         "transport": WEBSOCKET,
         "schedulePlan": {"earliestAt": "2030-01-01T09:00:00Z"},
         "squadVersion": "2",

@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.support.assistants import RUNNABLE
 from tests.support.reference import assert_matches
 
 pytestmark = pytest.mark.db
@@ -17,7 +18,7 @@ WEBSOCKET = {"provider": "vapi.websocket"}
 async def make_call(client: httpx.AsyncClient, **fields: Any) -> dict[str, Any]:
     body = {"transport": WEBSOCKET, **fields}
     if not {"assistant", "assistantId", "squad", "squadId"} & set(body):
-        body["assistant"] = {}
+        body["assistant"] = RUNNABLE
     response = await client.post("/call", json=body)
     assert response.status_code == 201, response.text
     call: dict[str, Any] = response.json()
@@ -33,7 +34,7 @@ async def names(client: httpx.AsyncClient, **params: Any) -> list[str]:
 
 
 async def test_list_filters(client: httpx.AsyncClient) -> None:
-    assistant = (await client.post("/assistant", json={"name": "a"})).json()
+    assistant = (await client.post("/assistant", json={"name": "a", **RUNNABLE})).json()
     calls = []
     for n in range(3):
         fields = {"assistantId": assistant["id"]} if n != 1 else {}
@@ -104,9 +105,8 @@ async def test_bulk_delete_deletes_the_listed_calls_of_the_org(
 ) -> None:
     first, second, kept = [await make_call(client, name=f"c{n}") for n in range(3)]
     other = {"Authorization": f"Bearer {other_key}"}
-    theirs = (
-        await client.post("/call", json={"assistant": {}, "transport": WEBSOCKET}, headers=other)
-    ).json()
+    body = {"assistant": RUNNABLE, "transport": WEBSOCKET}
+    theirs = (await client.post("/call", json=body, headers=other)).json()
     ids = [second["id"], theirs["id"], str(uuid.uuid4()), first["id"]]
     # The path id is ignored when `ids` is sent; the first listed call found is returned.
     response = await client.request("DELETE", f"/call/{kept['id']}", json={"ids": ids})

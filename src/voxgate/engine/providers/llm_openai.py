@@ -1,0 +1,70 @@
+"""LLMs that speak OpenAI's chat-completions protocol, each through pipecat's own service
+(which knows the vendor's URL and quirks): `openai`, `custom-llm` (any URL), `groq`,
+`together-ai`, `openrouter`, `xai`, `cerebras`, `deep-seek`, and `deepinfra` (no pipecat
+service of its own: its OpenAI-compatible endpoint)."""
+
+from collections.abc import Callable
+from typing import Any
+
+from pipecat.services.cerebras.llm import CerebrasLLMService
+from pipecat.services.deepseek.llm import DeepSeekLLMService
+from pipecat.services.groq.llm import GroqLLMService
+from pipecat.services.llm_service import LLMService
+from pipecat.services.openai.llm import OpenAILLMService
+from pipecat.services.openrouter.llm import OpenRouterLLMService
+from pipecat.services.together.llm import TogetherLLMService
+from pipecat.services.xai.llm import GrokLLMService
+
+from voxgate.engine.providers import keys
+from voxgate.engine.providers.keys import MissingKey, credential_key
+from voxgate.engine.providers.llm_common import Assistant, llm_settings
+
+COMPLETIONS = "/chat/completions"
+# The OpenAI client refuses an empty key; a custom LLM often needs none.
+NO_KEY = "voxgate-no-key"
+DEEPINFRA_URL = "https://api.deepinfra.com/v1/openai"
+
+
+def base_url(url: str) -> str:
+    """The client appends `/chat/completions`; a `model.url` that already names it is trimmed."""
+    url = url.rstrip("/")
+    return url.removesuffix(COMPLETIONS)
+
+
+def custom_llm(assistant: Assistant) -> OpenAILLMService:
+    url = assistant["model"].get("url")
+    if not isinstance(url, str) or not url:
+        raise MissingKey("model.provider `custom-llm` needs `model.url`")
+    key = credential_key(assistant, "custom-llm") or NO_KEY
+    settings = llm_settings(OpenAILLMService.Settings, assistant)
+    return OpenAILLMService(api_key=key, base_url=base_url(url), settings=settings)
+
+
+def compatible(
+    service: type[OpenAILLMService], provider: str, default_url: str | None = None
+) -> Callable[[Assistant], LLMService[Any]]:
+    """A factory for `provider`: its key, its URL (`VOXGATE_<PROVIDER>_BASE_URL` first, else
+    the service's own default), the Vapi model's settings."""
+
+    def build(assistant: Assistant) -> LLMService[Any]:
+        key = keys.api_key(assistant, provider, "model")
+        url = keys.base_url(provider) or default_url
+        settings = llm_settings(service.Settings, assistant)
+        if url is None:
+            return service(api_key=key, settings=settings)
+        return service(api_key=key, base_url=url, settings=settings)
+
+    return build
+
+
+OPENAI_COMPATIBLE: dict[str, Callable[[Assistant], LLMService[Any]]] = {
+    "openai": compatible(OpenAILLMService, "openai"),
+    "custom-llm": custom_llm,
+    "groq": compatible(GroqLLMService, "groq"),
+    "together-ai": compatible(TogetherLLMService, "together-ai"),
+    "openrouter": compatible(OpenRouterLLMService, "openrouter"),
+    "deepinfra": compatible(OpenAILLMService, "deepinfra", DEEPINFRA_URL),
+    "xai": compatible(GrokLLMService, "xai"),
+    "cerebras": compatible(CerebrasLLMService, "cerebras"),
+    "deep-seek": compatible(DeepSeekLLMService, "deep-seek"),
+}
