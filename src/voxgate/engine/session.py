@@ -14,7 +14,7 @@ from pipecat.workers.runner import WorkerRunner
 from voxgate.engine.audio import PIPELINE_IN_RATE, AudioFormat, Codec
 from voxgate.engine.builder import Built, build_pipeline, with_defaults
 from voxgate.engine.conversation import Conversation
-from voxgate.engine.events import ClientEvents, LLMFailure
+from voxgate.engine.events import ClientEvents, ProviderFailure
 from voxgate.engine.inbound import HANG_UP, interpret
 from voxgate.engine.ports import CallStore, ClientSocket
 from voxgate.engine.providers.llm import system_prompt
@@ -84,7 +84,7 @@ class CallSession:
             ),
             enable_rtvi=False,
             idle_timeout_secs=None,
-            observers=[self._events, LLMFailure(built.llm, self._llm_provider(), self.end)],
+            observers=[self._events, ProviderFailure(self.assistant, self.end)],
         )
         self._worker = worker
         await self._start()
