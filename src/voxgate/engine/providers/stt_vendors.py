@@ -1,6 +1,7 @@
 """The transcribers beyond the common ones: AssemblyAI, Gladia, Speechmatics, Soniox, and the
 two whose SDKs are optional voxgate extras (Azure, Google)."""
 
+import json
 from typing import Any
 
 from pipecat.services.assemblyai.stt import AssemblyAISTTService
@@ -12,7 +13,7 @@ from pipecat.services.stt_service import STTService
 from pipecat.transcriptions.language import Language
 
 from voxgate.engine.providers.accounts import azure_region
-from voxgate.engine.providers.keys import api_key, base_url
+from voxgate.engine.providers.keys import MissingKey, api_key, base_url
 from voxgate.engine.providers.language import to_language
 from voxgate.engine.providers.support import flag, given, number, service_module, strings, text
 
@@ -36,8 +37,8 @@ def assemblyai(assistant: Assistant) -> STTService:
     settings = AssemblyAISTTService.Settings(
         **given(
             model=text(config, "speechModel"),
+            language=_language_or_default(config, Language.EN),
             format_turns=flag(config, "formatTurns"),
-            end_of_turn_confidence_threshold=number(config, "endOfTurnConfidenceThreshold"),
             max_turn_silence=int(silence) if silence is not None else None,
             word_finalization_max_wait_time=int(wait) if wait is not None else None,
             keyterms_prompt=strings(config, "keytermsPrompt"),
@@ -46,7 +47,6 @@ def assemblyai(assistant: Assistant) -> STTService:
     url = base_url("assembly-ai") or text(config, "realtimeUrl")
     return AssemblyAISTTService(
         api_key=api_key(assistant, "assembly-ai", FIELD),
-        language=_language_or_default(config, Language.EN),
         **given(api_endpoint_base_url=url),
         settings=settings,
     )
@@ -141,7 +141,11 @@ def google(assistant: Assistant) -> STTService:
     module = service_module("pipecat.services.google.stt", FIELD, "google", "google")
     languages = _languages(assistant[FIELD])
     settings = module.GoogleSTTService.Settings(**given(languages=languages))
-    service: STTService = module.GoogleSTTService(
-        credentials=api_key(assistant, "google", FIELD), settings=settings
-    )
+    account = api_key(assistant, "google", FIELD)
+    try:
+        json.loads(account)
+    except ValueError:
+        raise MissingKey("transcriber.provider `google` needs a service account's JSON as its "
+                         "key (Google Cloud Speech takes no plain API key)") from None  # fmt: skip
+    service: STTService = module.GoogleSTTService(credentials=account, settings=settings)
     return service
