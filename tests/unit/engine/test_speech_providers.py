@@ -38,6 +38,15 @@ KEYS = [
 ] + [{"provider": "minimax", "apiKey": "key-minimax", "groupId": "group-1"}]  # fmt: skip
 
 
+def refuse_connections(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*_args: Any, **_kwargs: Any) -> None:
+        raise AssertionError("a service opened a connection while being built")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+
+
 def stt(**config: Any) -> Any:
     return build_stt({"transcriber": config, "credentials": KEYS})
 
@@ -212,7 +221,7 @@ def test_an_optional_package_that_is_missing_names_its_extra(
         build(provider=provider, voiceId="en_US-joe-medium")
 
 
-def test_google_transcriber_takes_a_service_account() -> None:
+def test_google_transcriber_takes_a_service_account(monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("google.cloud.speech_v2")
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
@@ -232,6 +241,7 @@ def test_google_transcriber_takes_a_service_account() -> None:
         "transcriber": {"provider": "google", "language": "French"},
         "credentials": [{"provider": "google", "apiKey": json.dumps(account)}],
     }
+    refuse_connections(monkeypatch)
     service = build_stt(assistant)
     assert isinstance(service, GoogleSTTService)
     assert service._settings.languages == [Language.FR]
@@ -264,12 +274,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
 async def test_building_a_service_opens_no_connection(monkeypatch: pytest.MonkeyPatch) -> None:
     """The create-time check builds services: none may reach its vendor while being built."""
 
-    def refuse(*_args: Any, **_kwargs: Any) -> None:
-        raise AssertionError("a service opened a connection while being built")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
+    refuse_connections(monkeypatch)
     built = [stt(provider=p, **c) for p, c in SAMPLES["transcriber"].items()]
     built += [tts(provider=p, **c) for p, c in SAMPLES["voice"].items()]
     assert len(built) == len(SAMPLES["transcriber"]) + len(SAMPLES["voice"])
