@@ -11,6 +11,7 @@ import pytest
 from pipecat.services.assemblyai.stt import AssemblyAISTTService
 from pipecat.services.cartesia.stt import CartesiaSTTService
 from pipecat.services.cartesia.tts import CartesiaTTSService
+from pipecat.services.deepgram.flux.stt import DeepgramFluxSTTService
 from pipecat.services.deepgram.stt import DeepgramSTTService
 from pipecat.services.deepgram.tts import DeepgramTTSService
 from pipecat.services.elevenlabs.stt import ElevenLabsRealtimeSTTService
@@ -70,6 +71,23 @@ def test_deepgram_transcriber_takes_model_language_and_knobs() -> None:
     query = service._build_connect_kwargs()
     assert query["model"] == "nova-2-phonecall" and query["language"] == "en-US"
     assert query["smart_format"] == "true" and query["mip_opt_out"] == "true"
+
+
+def test_deepgram_flux_models_get_the_flux_service(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VOXGATE_DEEPGRAM_BASE_URL", "ws://127.0.0.1:9")
+    service = stt(
+        provider="deepgram", model="flux-general-en", eotThreshold=0.8, eotTimeoutMs=3000,
+        confidenceThreshold=0.5, keyterm=["voxgate"],
+    )  # fmt: skip
+    assert isinstance(service, DeepgramFluxSTTService)
+    settings = service._settings
+    assert (settings.model, settings.eot_threshold, settings.eot_timeout_ms) == (
+        "flux-general-en",
+        0.8,
+        3000,
+    )
+    assert settings.min_confidence == 0.5 and settings.keyterm == ["voxgate"]
+    assert service._url == "ws://127.0.0.1:9/v2/listen"
 
 
 def test_a_language_pipecat_does_not_know_reaches_the_vendor_as_given() -> None:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pipecat.services.cartesia.stt import CartesiaSTTService
+from pipecat.services.deepgram.flux.stt import DeepgramFluxSTTService
 from pipecat.services.deepgram.stt import DeepgramSTTService
 from pipecat.services.elevenlabs.stt import ElevenLabsRealtimeSTTService
 from pipecat.services.openai.stt import OpenAISTTService
@@ -28,6 +29,8 @@ def _whisper(assistant: Assistant) -> STTService:
 
 def deepgram(assistant: Assistant) -> STTService:
     config = assistant[FIELD]
+    if (text(config, "model") or "").startswith("flux"):
+        return _deepgram_flux(assistant)
     endpointing = number(config, "endpointing")
     settings = DeepgramSTTService.Settings(
         **given(
@@ -45,6 +48,31 @@ def deepgram(assistant: Assistant) -> STTService:
     return DeepgramSTTService(
         api_key=api_key(assistant, "deepgram", FIELD),
         base_url=base_url("deepgram") or "",
+        mip_opt_out=flag(config, "mipOptOut"),
+        settings=settings,
+    )
+
+
+def _deepgram_flux(assistant: Assistant) -> STTService:
+    """Deepgram's Flux models (`flux-general-en`…) listen on `/v2/listen` and detect the end
+    of a turn themselves: Vapi's `eotThreshold`, `eotTimeoutMs`, `confidenceThreshold` are
+    theirs."""
+    config = assistant[FIELD]
+    timeout = number(config, "eotTimeoutMs")
+    settings = DeepgramFluxSTTService.Settings(
+        **given(
+            model=text(config, "model"),
+            eot_threshold=number(config, "eotThreshold"),
+            eot_timeout_ms=int(timeout) if timeout is not None else None,
+            min_confidence=number(config, "confidenceThreshold"),
+            keyterm=strings(config, "keyterm"),
+            language_hints=strings(config, "languages"),
+        )
+    )
+    root = base_url("deepgram")
+    return DeepgramFluxSTTService(
+        api_key=api_key(assistant, "deepgram", FIELD),
+        **given(url=f"{root.rstrip('/')}/v2/listen" if root else None),
         mip_opt_out=flag(config, "mipOptOut"),
         settings=settings,
     )
