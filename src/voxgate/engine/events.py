@@ -6,6 +6,7 @@ of state, not per frame.
 """
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from pipecat.frames.frames import (
     BotStartedSpeakingFrame,
@@ -18,8 +19,13 @@ from pipecat.frames.frames import (
 )
 from pipecat.observers.base_observer import BaseObserver, FramePushed
 from pipecat.processors.frame_processor import FrameProcessor
+from pipecat.services.llm_service import LLMService
+from pipecat.services.stt_service import STTService
+from pipecat.services.tts_service import TTSService
+from pipecat.utils.errors import ErrorCategory
 
 from voxgate.engine.conversation import Conversation
+from voxgate.engine.providers.reasons import Room, failure_reason
 
 _SPEECH: dict[type[Frame], tuple[str, bool]] = {
     BotStartedSpeakingFrame: ("assistant", True),
@@ -64,16 +70,34 @@ class ClientEvents(BaseObserver):
             self._protected = False
 
 
-class LLMFailure(BaseObserver):
-    """Ends the call with Vapi's `pipeline-error-<provider>-llm-failed` when the LLM errs (after
-    its client's own retries): a caller left waiting for an answer that never comes is worse."""
+class ProviderFailure(BaseObserver):
+    """Ends the call with Vapi's reason when its LLM, transcriber or voice errs (after the
+    service's own retries and reconnects): a caller left with no answer, no ears or no voice is
+    worse off than one told the call failed. An error pipecat blames on the application (a tool
+    handler, say) is no provider failure."""
 
-    def __init__(
-        self, llm: FrameProcessor, provider: str, end: Callable[[str], Awaitable[None]]
-    ) -> None:
+    def __init__(self, assistant: dict[str, Any], end: Callable[[str], Awaitable[None]]) -> None:
         super().__init__(observe_every_push=False)
-        self._llm, self._reason, self._end = llm, f"pipeline-error-{provider}-llm-failed", end
+        self._providers = {
+            room: str((assistant.get(room) or {}).get("provider"))
+            for room in ("model", "transcriber", "voice")
+        }
+        self._end = end
 
     async def on_push_frame(self, data: FramePushed) -> None:
-        if isinstance(data.frame, ErrorFrame) and data.frame.processor is self._llm:
-            await self._end(self._reason)
+        frame = data.frame
+        if not isinstance(frame, ErrorFrame) or frame.category is ErrorCategory.APPLICATION:
+            return
+        room = _room(frame.processor)
+        if room is not None:
+            await self._end(failure_reason(room, self._providers[room]))
+
+
+def _room(processor: FrameProcessor | None) -> Room | None:
+    if isinstance(processor, LLMService):
+        return "model"
+    if isinstance(processor, STTService):
+        return "transcriber"
+    if isinstance(processor, TTSService):
+        return "voice"
+    return None

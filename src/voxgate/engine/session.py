@@ -15,7 +15,7 @@ from voxgate.engine.artifacts import CallArtifacts
 from voxgate.engine.audio import PIPELINE_IN_RATE, AudioFormat, Codec
 from voxgate.engine.builder import Built, build_pipeline, with_defaults
 from voxgate.engine.conversation import Conversation
-from voxgate.engine.events import ClientEvents, LLMFailure
+from voxgate.engine.events import ClientEvents, ProviderFailure
 from voxgate.engine.inbound import HANG_UP, interpret
 from voxgate.engine.ports import CallStore, ClientSocket
 from voxgate.engine.providers.llm import system_prompt
@@ -89,7 +89,7 @@ class CallSession:
             idle_timeout_secs=None,
             observers=[
                 self._events,
-                LLMFailure(built.llm, self._llm_provider(), self.end),
+                ProviderFailure(self.assistant, self.end),
                 self.artifacts.metrics,
             ],
         )
@@ -123,9 +123,6 @@ class CallSession:
         ending.cancel()
         await self.end(STOPPED)
         await self._finish(started=True)
-
-    def _llm_provider(self) -> str:
-        return str((self.assistant.get("model") or {}).get("provider"))
 
     async def _start(self) -> None:
         prompt = system_prompt(self.assistant)

@@ -19,6 +19,7 @@ VoiceProvider = Literal[
     "openai", "playht", "wellsaid", "rime-ai", "smallest-ai", "tavus", "vapi", "sesame",
     "inworld", "minimax", "xai",
     "espeak",  # voxgate extension: offline speech from the espeak-ng program
+    "piper",  # voxgate extension: offline neural speech (optional extra voxgate[piper])
 ]  # fmt: skip
 TranscriberProvider = Literal[
     "assembly-ai", "azure", "custom-transcriber", "deepgram", "11labs", "gladia", "google",

@@ -28,8 +28,8 @@ def test_the_system_prompt_is_the_models_messages() -> None:
 
 
 def test_a_provider_this_server_cannot_run_is_named() -> None:
-    with pytest.raises(Unsupported, match=r"voice\.provider 'playht' is not supported"):
-        build_tts({"voice": {"provider": "playht", "voiceId": "x"}})
+    with pytest.raises(Unsupported, match=r"voice\.provider 'sesame' is not supported"):
+        build_tts({"voice": {"provider": "sesame", "voiceId": "x"}})
     with pytest.raises(Unsupported, match=r"model\.provider 'perplexity-ai'"):
         build_llm({"model": {"provider": "perplexity-ai", "model": "sonar"}})
 
