@@ -162,7 +162,7 @@ async def test_building_every_service_contacts_no_one(monkeypatch: pytest.Monkey
         ),
         (
             {"voice": {"provider": "playht", "voiceId": "jennifer"}},
-            "assistant.voice.provider 'playht' is not supported",
+            "assistant.voice.provider `playht` is not served: pipecat 1.14.0 has no playht service",
         ),
         (
             {"transcriber": {"provider": "faster-whisper", "model": "large-v3"}},

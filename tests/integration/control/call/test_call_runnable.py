@@ -75,7 +75,7 @@ async def test_a_saved_assistant_is_checked_with_its_overrides(client: httpx.Asy
         ({"firstMessage": "Hi"}, "assistant.model.provider is required to run a call"),
         (
             {"model": MODEL, "voice": {"provider": "playht", "voiceId": "jennifer"}},
-            "assistant.voice.provider 'playht' is not supported",
+            "assistant.voice.provider `playht` is not served: pipecat 1.14.0 has no playht service",
         ),
         (
             {"model": MODEL, "transcriber": {"provider": "faster-whisper", "model": "large-v3"}},
