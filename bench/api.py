@@ -9,10 +9,7 @@ voxgate/baseline is the figure to watch: it stays comparable across machines.
 
 import argparse
 import asyncio
-import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -20,34 +17,14 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import httpx
+from common import free_port, start, stop, voxgate_env
 
-ROOT = Path(__file__).resolve().parent.parent
 ASSISTANT = {
     "name": "Bench",
     "firstMessage": "Hello!",
     "model": {"provider": "openai", "model": "gpt-4o-mini", "temperature": 0.3},
     "voice": {"provider": "11labs", "voiceId": "burt"},
 }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def start(args: list[str], env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen(args, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return proc
-        except OSError:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError(f"server on port {port} did not start")
 
 
 Request = Callable[[httpx.AsyncClient], Awaitable[httpx.Response]]
@@ -74,9 +51,7 @@ async def load(client: httpx.AsyncClient, request: Request, clients: int, second
 async def main(seconds: float) -> None:
     data = Path(tempfile.mkdtemp(prefix="voxgate-bench-"))
     key = "11111111-2222-4333-8444-555555555555"
-    env = {**os.environ, "VOXGATE_DATA_DIR": str(data), "VOXGATE_API_KEY": key,
-           "VOXGATE_LOG_LEVEL": "warning"}  # fmt: skip
-    env.pop("VOXGATE_DATABASE_URL", None)
+    env = voxgate_env(data, key)
     vox_port, base_port = free_port(), free_port()
     bin_dir = Path(sys.executable).parent
     voxgate = start([str(bin_dir / "voxgate"), "serve", "--port", str(vox_port)], env, vox_port)
@@ -111,9 +86,7 @@ async def main(seconds: float) -> None:
                     print(f"{name:<22}{clients:>8}{v_rps:>13.0f}{v_p99:>9.1f}"
                           f"{b_rps:>14.0f}{b_p99:>9.1f}{v_rps / b_rps:>8.2f}")  # fmt: skip
     finally:
-        for proc in (voxgate, baseline):
-            proc.terminate()
-            proc.wait(timeout=10)
+        stop(voxgate, baseline)
 
 
 if __name__ == "__main__":

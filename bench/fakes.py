@@ -1,0 +1,46 @@
+"""The benchmarks' vendors, in their own process: the tests' loopback fakes on one port.
+
+The LLM's first token waits `--delay` seconds (0 for the `instant` stack, 0.15 s for `offline`).
+
+    python bench/fakes.py --port 8100 --delay 0.15
+"""
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.e2e.fake_llm import FakeLLM
+
+REPLY = "It is sunny and warm today."
+
+
+class FirstTokenDelay:
+    """Holds every LLM response back by `delay` seconds before its first byte."""
+
+    def __init__(self, app: Any, delay: float) -> None:
+        self.app, self.delay = app, delay
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"].endswith("/chat/completions"):
+            await asyncio.sleep(self.delay)
+        await self.app(scope, receive, send)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--delay", type=float, default=0.0)
+    options = parser.parse_args()
+    llm = FakeLLM(REPLY)
+    app = FirstTokenDelay(llm.app, options.delay)
+    uvicorn.run(app, host="127.0.0.1", port=options.port, log_level="warning")
+
+
+if __name__ == "__main__":
+    main()
