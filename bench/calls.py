@@ -51,6 +51,7 @@ def assistant(stack: str, fakes: str) -> dict[str, Any]:
         body["transcriber"] = {"provider": "deepgram", "model": "nova-2"}
         body["voice"] = {"provider": "cartesia", "voiceId": "bench"}
         body["credentials"] = [{"provider": p, "apiKey": "bench"} for p in ("deepgram", "cartesia")]
+        body["voice"]["model"] = "sonic-2"
     return body
 
 

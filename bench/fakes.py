@@ -1,6 +1,8 @@
 """The benchmarks' vendors, in their own process: the tests' loopback fakes on one port.
 
-The LLM's first token waits `--delay` seconds (0 for the `instant` stack, 0.15 s for `offline`).
+The fake LLM (OpenAI's chat completions), Deepgram (live transcription) and Cartesia (TTS) all
+speak their real protocols. The LLM's first token waits `--delay` seconds (0 for the `instant`
+stack, 0.15 s for `offline`); the fake voice's audio is made once per text and then cached.
 
     python bench/fakes.py --port 8100 --delay 0.15
 """
@@ -15,9 +17,12 @@ import uvicorn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from fastapi import FastAPI
 from tests.e2e.fake_llm import FakeLLM
+from tests.e2e.fake_speech import FakeCartesia, FakeDeepgram
 
 REPLY = "It is sunny and warm today."
+HEARD = "What is the weather like today?"
 
 
 class FirstTokenDelay:
@@ -37,9 +42,15 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--delay", type=float, default=0.0)
     options = parser.parse_args()
-    llm = FakeLLM(REPLY)
-    app = FirstTokenDelay(llm.app, options.delay)
-    uvicorn.run(app, host="127.0.0.1", port=options.port, log_level="warning")
+    app = FastAPI()
+    for fake in (FakeLLM(REPLY), FakeDeepgram(HEARD), FakeCartesia()):
+        app.router.routes.extend(fake.app.router.routes)
+    uvicorn.run(
+        FirstTokenDelay(app, options.delay),
+        host="127.0.0.1",
+        port=options.port,
+        log_level="warning",
+    )
 
 
 if __name__ == "__main__":
