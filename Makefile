@@ -24,6 +24,8 @@ lint: $(BIN)/voxgate
 
 bench: $(BIN)/voxgate
 	$(BIN)/python bench/api.py
+	$(BIN)/python bench/calls.py --stack instant --calls 1,10,50
+	$(BIN)/python bench/calls.py --stack offline --calls 1 --turns 5
 
 openapi: $(BIN)/voxgate
 	$(BIN)/voxgate openapi -o tests/fixtures/openapi.snapshot.json
