@@ -2,8 +2,6 @@
 
 import asyncio
 import contextlib
-import time
-from datetime import UTC, datetime
 from typing import Any
 
 from loguru import logger
@@ -12,14 +10,16 @@ from pipecat.pipeline.worker import PipelineParams, PipelineWorker
 from pipecat.workers.runner import WorkerRunner
 
 from voxgate.engine.audio import PIPELINE_IN_RATE, AudioFormat, Codec
-from voxgate.engine.builder import Built, build_pipeline, with_defaults
+from voxgate.engine.builder import build_pipeline, with_defaults
 from voxgate.engine.conversation import Conversation
 from voxgate.engine.events import ClientEvents, LLMFailure
 from voxgate.engine.inbound import HANG_UP, interpret
+from voxgate.engine.lifecycle import Lifecycle
 from voxgate.engine.ports import CallStore, ClientSocket
 from voxgate.engine.providers.llm import system_prompt
 from voxgate.engine.providers.registry import prepare
 from voxgate.engine.transport import SocketTransport
+from voxgate.engine.turns import TurnWatcher
 
 CUSTOMER_ENDED = "customer-ended-call"
 NOT_VALID = "assistant-not-valid"  # the assistant names something this server cannot run
@@ -27,10 +27,6 @@ STOPPED = "worker-shutdown"  # the pipeline stopped without anyone ending the ca
 TOO_LONG = "exceeded-max-duration"
 DEFAULT_MAX_DURATION_SECONDS = 600.0  # Vapi's default `maxDurationSeconds`
 _CANCEL_WAIT_SECONDS = 5.0
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class CallSession:
@@ -49,11 +45,12 @@ class CallSession:
     ) -> None:
         self.assistant = with_defaults(assistant)
         self._format = AudioFormat.from_wire(audio_format)
-        self._store, self._socket = store, socket
+        self._socket = socket
         self.conversation = Conversation(socket, self.assistant.get("clientMessages"))
+        self._lifecycle = Lifecycle(store, socket, self.conversation)
+        self._turns = TurnWatcher(self.conversation)
         self.ended_reason: str | None = None
         self._ended = asyncio.Event()
-        self._turn_started: dict[str, float] = {}
         self._events = ClientEvents(self.conversation)
         self._worker: PipelineWorker | None = None
 
@@ -72,9 +69,9 @@ class CallSession:
         except Exception as error:  # a provider that cannot run: the call never starts talking
             logger.warning(f"call could not start: {error}")
             await self.end(NOT_VALID)
-            await self._finish(started=False)
+            await self._lifecycle.finish(NOT_VALID, started=False)
             return NOT_VALID
-        self._watch_turns(built)
+        self._turns.watch(built)
         worker = PipelineWorker(
             built.pipeline,
             params=PipelineParams(
@@ -87,7 +84,7 @@ class CallSession:
             observers=[self._events, LLMFailure(built.llm, self._llm_provider(), self.end)],
         )
         self._worker = worker
-        await self._start()
+        await self._lifecycle.start(system_prompt(self.assistant))
         await self._greet(worker)
         runner = WorkerRunner(handle_sigint=False)
         await runner.add_workers(worker)
@@ -115,23 +112,17 @@ class CallSession:
                 await asyncio.wait_for(running, _CANCEL_WAIT_SECONDS)
         ending.cancel()
         await self.end(STOPPED)
-        await self._finish(started=True)
+        assert self.ended_reason is not None
+        await self._lifecycle.finish(self.ended_reason, started=True)
 
     def _llm_provider(self) -> str:
         return str((self.assistant.get("model") or {}).get("provider"))
-
-    async def _start(self) -> None:
-        prompt = system_prompt(self.assistant)
-        if prompt:
-            self.conversation.system(prompt)
-        await self._store.update({"status": "in-progress", "startedAt": _iso(datetime.now(UTC))})
-        await self.conversation.send("status-update", status="in-progress")
 
     async def _greet(self, worker: PipelineWorker) -> None:
         mode = self.assistant.get("firstMessageMode", "assistant-speaks-first")
         first = self.assistant.get("firstMessage")
         if mode == "assistant-speaks-first" and first:
-            self._turn_started["bot"] = time.time() * 1000
+            self._turns.bot_starts_now()
             greeting = TTSSpeakFrame(first)
             # Vapi lets the caller talk over the first message only when asked to.
             greeting.interruptible = bool(self.assistant.get("firstMessageInterruptionsEnabled"))
@@ -140,45 +131,6 @@ class CallSession:
             await worker.queue_frame(greeting)
         elif mode == "assistant-speaks-first-with-model-generated-message":
             await worker.queue_frame(LLMRunFrame())
-
-    def _watch_turns(self, built: Built) -> None:
-        user, assistant = built.aggregators.user(), built.aggregators.assistant()
-
-        @user.event_handler("on_user_turn_started")  # type: ignore[untyped-decorator]
-        async def user_started(_aggregator: Any, _strategy: Any) -> None:
-            self._turn_started["user"] = time.time() * 1000
-
-        @user.event_handler("on_user_turn_stopped")  # type: ignore[untyped-decorator]
-        async def user_stopped(_aggregator: Any, _strategy: Any, message: Any) -> None:
-            await self.conversation.said(
-                "user", message.content or "", self._turn_started.pop("user", None)
-            )
-
-        @assistant.event_handler("on_assistant_turn_started")  # type: ignore[untyped-decorator]
-        async def bot_started(_aggregator: Any) -> None:
-            self._turn_started.setdefault("bot", time.time() * 1000)
-
-        @assistant.event_handler("on_assistant_turn_stopped")  # type: ignore[untyped-decorator]
-        async def bot_stopped(_aggregator: Any, message: Any) -> None:
-            await self.conversation.said(
-                "bot", message.content or "", self._turn_started.pop("bot", None)
-            )
-
-    async def _said(self, role: str, text: str | None) -> None:
-        await self.conversation.said(role, text or "", self._turn_started.pop(role, None))
-
-    async def _finish(self, *, started: bool) -> None:
-        changes: dict[str, Any] = {
-            "status": "ended",
-            "endedAt": _iso(datetime.now(UTC)),
-            "endedReason": self.ended_reason,
-        }
-        if started:
-            changes["artifact"] = self.conversation.artifact()
-        await self._store.update(changes)
-        await self.conversation.send("status-update", status="ended", endedReason=self.ended_reason)
-        with contextlib.suppress(Exception):
-            await self._socket.close(1000)
 
     async def _gone(self) -> None:
         await self.end(CUSTOMER_ENDED)
