@@ -34,8 +34,11 @@ async def new_call(
     client: httpx.AsyncClient,
     llm: FakeLLM,
     audio_format: dict[str, Any] | None = None,
+    call_fields: dict[str, Any] | None = None,
     **fields: Any,
 ) -> dict[str, Any]:
+    """A websocket call of the front-desk assistant with these assistant `fields`; `call_fields`
+    go on the call itself (`assistantOverrides`, `customer`…)."""
     assistant = {
         "name": "Front desk",
         "firstMessage": GREETING,
@@ -52,7 +55,7 @@ async def new_call(
     transport = {"provider": "vapi.websocket"}
     if audio_format:
         transport["audioFormat"] = audio_format
-    body = {"assistantId": created.json()["id"], "transport": transport}
+    body = {"assistantId": created.json()["id"], "transport": transport, **(call_fields or {})}
     response = await client.post("/call", json=body)
     assert response.status_code == 201, response.text
     call: dict[str, Any] = response.json()

@@ -29,6 +29,7 @@ class Conversation:
         self.started_ms = _now_ms()
         self.messages: list[dict[str, Any]] = []
         self._openai: list[dict[str, Any]] = []
+        self.variable_values: dict[str, Any] = {}  # what the assistant's templates were given
 
     def wants(self, kind: str) -> bool:
         subscribed = self._subscribed if self._subscribed is not None else DEFAULT_CLIENT_MESSAGES
@@ -76,4 +77,5 @@ class Conversation:
             "messages": self.messages,
             "messagesOpenAIFormatted": self._openai,
             "transcript": "\n".join(lines),
+            "variableValues": self.variable_values,
         }

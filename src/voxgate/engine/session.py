@@ -20,6 +20,7 @@ from voxgate.engine.providers.llm import system_prompt
 from voxgate.engine.providers.registry import prepare
 from voxgate.engine.transport import SocketTransport
 from voxgate.engine.turns import TurnWatcher
+from voxgate.engine.variables import CallInfo, render_assistant, values_for
 
 CUSTOMER_ENDED = "customer-ended-call"
 NOT_VALID = "assistant-not-valid"  # the assistant names something this server cannot run
@@ -42,11 +43,14 @@ class CallSession:
         audio_format: dict[str, Any] | None,
         store: CallStore,
         socket: ClientSocket,
+        call: CallInfo | None = None,
     ) -> None:
-        self.assistant = with_defaults(assistant)
+        values = values_for(call or CallInfo(id=""))
+        self.assistant = render_assistant(with_defaults(assistant), values)
         self._format = AudioFormat.from_wire(audio_format)
         self._socket = socket
         self.conversation = Conversation(socket, self.assistant.get("clientMessages"))
+        self.conversation.variable_values = values
         self._lifecycle = Lifecycle(store, socket, self.conversation)
         self._turns = TurnWatcher(self.conversation)
         self.ended_reason: str | None = None

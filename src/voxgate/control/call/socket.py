@@ -13,7 +13,7 @@ from sqlalchemy import select
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from voxgate.auth.keys import find_key
-from voxgate.control.call.live import DbCallStore, NoAssistant, resolve_assistant
+from voxgate.control.call.live import DbCallStore, NoAssistant, call_info, resolve_assistant
 from voxgate.db.models import Call as CallRow
 from voxgate.db.session import get_sessionmaker
 from voxgate.engine.session import CallSession
@@ -99,5 +99,7 @@ async def _run(websocket: WebSocket, row: CallRow) -> None:
         await websocket.close(POLICY_VIOLATION, str(error))
         return
     audio_format = (call.get("transport") or {}).get("audioFormat")
-    session = CallSession(assistant, audio_format, store, _Socket(websocket))
+    session = CallSession(
+        assistant, audio_format, store, _Socket(websocket), call_info(row.id, call)
+    )
     await session.run()
