@@ -1,7 +1,9 @@
 """Text frames from the client (VAPI-BEHAVIOUR §6.2): what each asks of the call.
 
 Served today: `say` (spoken verbatim, after what is already queued), `add-message` (appended to
-the LLM's context, answered unless `triggerResponseEnabled` is false), `end-call` and `hangup`.
+the LLM's context, answered unless `triggerResponseEnabled` is false), `end-call` and `hangup`,
+and `control` (`mute-assistant`, `unmute-assistant`, `mute-customer`, `unmute-customer`,
+`say-first-message`), which the session carries out.
 Anything else, or anything malformed, is ignored, as a live call must not fall over on it.
 """
 
@@ -11,6 +13,9 @@ from typing import Any
 from pipecat.frames.frames import Frame, LLMMessagesAppendFrame, TTSSpeakFrame
 
 HANG_UP = "hang-up"
+CONTROLS = frozenset(
+    {"mute-assistant", "unmute-assistant", "mute-customer", "unmute-customer", "say-first-message"}
+)
 _ROLES = ("assistant", "function", "system", "tool", "user")
 
 
@@ -32,7 +37,7 @@ def _add_message(message: dict[str, Any]) -> list[Frame]:
 
 
 def interpret(text: str) -> list[Frame] | str:
-    """The frames to queue for a client's message, or HANG_UP."""
+    """The frames to queue for a client's message, HANG_UP, or one of CONTROLS."""
     try:
         message = json.loads(text)
     except ValueError:
@@ -46,4 +51,7 @@ def interpret(text: str) -> list[Frame] | str:
         return _say(message)
     if kind == "add-message":
         return _add_message(message)
+    control = message.get("control")
+    if kind == "control" and isinstance(control, str) and control in CONTROLS:
+        return control
     return []

@@ -5,7 +5,7 @@ import contextlib
 from typing import Any
 
 from loguru import logger
-from pipecat.frames.frames import LLMRunFrame, TTSSpeakFrame
+from pipecat.frames.frames import EndFrame, Frame, LLMRunFrame, TTSSpeakFrame
 from pipecat.pipeline.worker import PipelineParams, PipelineWorker
 from pipecat.workers.runner import WorkerRunner
 
@@ -13,8 +13,10 @@ from voxgate.engine.audio import PIPELINE_IN_RATE, AudioFormat, Codec
 from voxgate.engine.builder import build_pipeline, with_defaults
 from voxgate.engine.conversation import Conversation
 from voxgate.engine.events import ClientEvents, LLMFailure
+from voxgate.engine.hangup import AssistantHangUp
 from voxgate.engine.inbound import HANG_UP, interpret
 from voxgate.engine.lifecycle import Lifecycle
+from voxgate.engine.observers import ModelOutput
 from voxgate.engine.ports import CallStore, ClientSocket
 from voxgate.engine.providers.llm import system_prompt
 from voxgate.engine.providers.registry import prepare
@@ -57,6 +59,7 @@ class CallSession:
         self._ended = asyncio.Event()
         self._events = ClientEvents(self.conversation)
         self._worker: PipelineWorker | None = None
+        self._transport: SocketTransport | None = None
 
     async def end(self, reason: str) -> None:
         """Ends the call with this reason, unless it has ended already."""
@@ -64,9 +67,23 @@ class CallSession:
             self.ended_reason = reason
             self._ended.set()
 
+    async def end_after_speaking(self, reason: str, text: str | None = None) -> None:
+        """Ends the call with this reason once `text` (if any) and everything already queued
+        has been spoken: an EndFrame drains the pipeline, the socket's audio included."""
+        if self.ended_reason is not None or self._worker is None:
+            return
+        self.ended_reason = reason
+        frames: list[Frame] = []
+        if text:
+            goodbye = TTSSpeakFrame(text)
+            goodbye.interruptible = False  # the call is ending: talking over it changes nothing
+            frames.append(goodbye)
+        await self._worker.queue_frames([*frames, EndFrame()])
+
     async def run(self) -> str:
         """Builds and runs the pipeline until the call ends; returns the endedReason."""
         transport = SocketTransport(self._socket, Codec(self._format), self._on_text, self._gone)
+        self._transport = transport
         try:
             await prepare(self.assistant)
             built = build_pipeline(self.assistant, transport)
@@ -76,6 +93,7 @@ class CallSession:
             await self._lifecycle.finish(NOT_VALID, started=False)
             return NOT_VALID
         self._turns.watch(built)
+        AssistantHangUp(self.assistant, self.end_after_speaking).attach(built, self._turns)
         worker = PipelineWorker(
             built.pipeline,
             params=PipelineParams(
@@ -85,7 +103,11 @@ class CallSession:
             ),
             enable_rtvi=False,
             idle_timeout_secs=None,
-            observers=[self._events, LLMFailure(built.llm, self._llm_provider(), self.end)],
+            observers=[
+                self._events,
+                LLMFailure(built.llm, self._llm_provider(), self.end),
+                ModelOutput(built.llm, self.conversation),
+            ],
         )
         self._worker = worker
         await self._lifecycle.start(system_prompt(self.assistant))
@@ -124,17 +146,22 @@ class CallSession:
 
     async def _greet(self, worker: PipelineWorker) -> None:
         mode = self.assistant.get("firstMessageMode", "assistant-speaks-first")
-        first = self.assistant.get("firstMessage")
-        if mode == "assistant-speaks-first" and first:
-            self._turns.bot_starts_now()
-            greeting = TTSSpeakFrame(first)
-            # Vapi lets the caller talk over the first message only when asked to.
-            greeting.interruptible = bool(self.assistant.get("firstMessageInterruptionsEnabled"))
-            if not greeting.interruptible:
-                self._events.protect_next_speech()
-            await worker.queue_frame(greeting)
+        if mode == "assistant-speaks-first":
+            await self._say_first_message(worker)
         elif mode == "assistant-speaks-first-with-model-generated-message":
             await worker.queue_frame(LLMRunFrame())
+
+    async def _say_first_message(self, worker: PipelineWorker) -> None:
+        first = self.assistant.get("firstMessage")
+        if not isinstance(first, str) or not first:
+            return
+        self._turns.bot_starts_now()
+        greeting = TTSSpeakFrame(first)
+        # Vapi lets the caller talk over the first message only when asked to.
+        greeting.interruptible = bool(self.assistant.get("firstMessageInterruptionsEnabled"))
+        if not greeting.interruptible:
+            self._events.protect_next_speech()
+        await worker.queue_frame(greeting)
 
     async def _gone(self) -> None:
         await self.end(CUSTOMER_ENDED)
@@ -143,5 +170,19 @@ class CallSession:
         asked = interpret(text)
         if asked == HANG_UP:
             await self.end(CUSTOMER_ENDED)
-        elif isinstance(asked, list) and asked and self._worker is not None:
+        elif isinstance(asked, str):
+            await self._control(asked)
+        elif asked and self._worker is not None:
             await self._worker.queue_frames(asked)
+
+    async def _control(self, control: str) -> None:
+        """A `control` message (inbound.CONTROLS)."""
+        transport, worker = self._transport, self._worker
+        if transport is None or worker is None:
+            return
+        if control in ("mute-assistant", "unmute-assistant"):
+            transport.assistant_muted = control == "mute-assistant"
+        elif control in ("mute-customer", "unmute-customer"):
+            transport.customer_muted = control == "mute-customer"
+        elif control == "say-first-message":
+            await self._say_first_message(worker)

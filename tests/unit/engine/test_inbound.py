@@ -26,6 +26,11 @@ def test_add_message_answers_unless_told_not_to() -> None:
     assert isinstance(silent, LLMMessagesAppendFrame) and silent.run_llm is False
 
 
+@pytest.mark.parametrize("control", ["mute-assistant", "unmute-customer", "say-first-message"])
+def test_control_names_what_to_do(control: str) -> None:
+    assert interpret(f'{{"type": "control", "control": "{control}"}}') == control
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -36,6 +41,8 @@ def test_add_message_answers_unless_told_not_to() -> None:
         '{"type": "add-message", "message": {"role": "robot", "content": "x"}}',
         '{"type": "add-message", "message": {"role": "user", "content": 3}}',
         '{"type": "transfer", "destination": {}}',
+        '{"type": "control", "control": "self-destruct"}',
+        '{"type": "control", "control": ["mute-assistant"]}',
     ],
 )
 def test_anything_else_is_ignored(text: str) -> None:
