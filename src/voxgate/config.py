@@ -32,6 +32,12 @@ class Settings(BaseSettings):
     openai_api_key: str | None = Field(
         default=None, description="Key for the `openai` model provider when the assistant has none."
     )
+    websocket_connect_timeout_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="A websocket call whose client has not connected this long after it was "
+        "created ends (call.in-progress.error-providerfault-transport-never-connected).",
+    )
     log_level: str = "info"
     host: str = "127.0.0.1"
     port: int = 8000
