@@ -112,3 +112,25 @@ async def test_num_words_keeps_a_short_remark_from_interrupting(
         await asyncio.sleep(0.5)
     assert seconds(greeting) > 2.5  # all of it: the same remark cuts it off without numWords
     assert caller.of_type("user-interrupted") == []
+
+
+async def test_after_an_interruption_the_assistant_backs_off(
+    client: httpx.AsyncClient, live_server: LiveServer, llm: FakeLLM
+) -> None:
+    plan = {"backoffSeconds": 8}
+    call = await new_call(client, llm, firstMessageInterruptionsEnabled=True, stopSpeakingPlan=plan)
+    async with dial(socket_url(live_server, call)) as caller:
+        while not caller.audio:
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.5)
+        await caller.speak(fixture_pcm("weather-today.wav"))  # a whole question, over the greeting
+        interrupted = next(at for at, m in caller.messages if m.get("type") == "user-interrupted")
+        # The cut-off greeting's last chunks may still arrive just after the interruption.
+        while caller.first_audio_after(interrupted + 1) is None:
+            assert time.monotonic() - interrupted < 20, "no reply"
+            await caller.speak(b"\x00" * 640)
+        replied = caller.first_audio_after(interrupted + 1)
+        heard = [m["transcript"] for m in caller.of_type("transcript") if m["role"] == "user"]
+    assert heard and "weather" in heard[0].lower() and llm.requests  # the reply answers it
+    # About 3 s after the interruption without a backoff.
+    assert replied is not None and replied - interrupted >= 7.8

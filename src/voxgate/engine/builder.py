@@ -18,10 +18,11 @@ from pipecat.processors.audio.vad_processor import VADProcessor
 from pipecat.services.llm_service import LLMService
 
 from voxgate.config import get_settings
+from voxgate.engine.backoff import Backoff
 from voxgate.engine.providers.registry import build_llm, build_stt, build_tts
 from voxgate.engine.tools import tools_schema
 from voxgate.engine.transport import SocketTransport
-from voxgate.engine.turn_plan import silence_seconds, turn_strategies, vad_params
+from voxgate.engine.turn_plan import backoff_seconds, silence_seconds, turn_strategies, vad_params
 
 
 def with_defaults(assistant: dict[str, Any]) -> dict[str, Any]:
@@ -64,6 +65,7 @@ def build_pipeline(assistant: dict[str, Any], transport: SocketTransport) -> Bui
             aggregators.user(),
             llm,
             tts,
+            Backoff(backoff_seconds(assistant)),
             transport.output(),
             aggregators.assistant(),
         ]

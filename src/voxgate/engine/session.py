@@ -30,6 +30,7 @@ STOPPED = "worker-shutdown"  # the pipeline stopped without anyone ending the ca
 TOO_LONG = "exceeded-max-duration"
 DEFAULT_MAX_DURATION_SECONDS = 600.0  # Vapi's default `maxDurationSeconds`
 _CANCEL_WAIT_SECONDS = 5.0
+_DRAIN_LIMIT_SECONDS = 30.0  # a goodbye that has not finished by then is cut off
 
 
 class CallSession:
@@ -79,6 +80,8 @@ class CallSession:
             goodbye.interruptible = False  # the call is ending: talking over it changes nothing
             frames.append(goodbye)
         await self._worker.queue_frames([*frames, EndFrame()])
+        # Should the pipeline never drain (a stuck provider), the run loop cancels it.
+        asyncio.get_running_loop().call_later(_DRAIN_LIMIT_SECONDS, self._ended.set)
 
     async def run(self) -> str:
         """Builds and runs the pipeline until the call ends; returns the endedReason."""

@@ -7,6 +7,8 @@
 - `stopSpeakingPlan.numWords`: above 0, the caller interrupts the assistant only after saying
   that many words (pipecat's min-words start strategy; while the assistant is silent one word
   starts a turn). At 0, Vapi's default, voice activity alone starts the caller's turn.
+- `stopSpeakingPlan.backoffSeconds`: how long after an interruption the assistant stays quiet
+  (`backoff.py`).
 - `silenceTimeoutSeconds`: the caller's silence after the assistant finished that ends the call.
 """
 
@@ -26,6 +28,7 @@ from pipecat.turns.user_turn_strategies import UserTurnStrategies
 
 DEFAULT_WAIT_SECONDS = 0.4  # Vapi's startSpeakingPlan.waitSeconds default
 DEFAULT_VOICE_SECONDS = 0.2  # Vapi's stopSpeakingPlan.voiceSeconds default
+DEFAULT_BACKOFF_SECONDS = 1.0  # Vapi's stopSpeakingPlan.backoffSeconds default
 DEFAULT_SILENCE_SECONDS = 30.0  # Vapi's silenceTimeoutSeconds default
 MIN_SILENCE_SECONDS = 10.0  # Vapi's smallest silenceTimeoutSeconds
 _VAD_STOP_SECONDS = 0.2
@@ -58,6 +61,11 @@ def turn_strategies(assistant: dict[str, Any]) -> UserTurnStrategies:
     return UserTurnStrategies(
         start=start, stop=[SpeechTimeoutUserTurnStopStrategy(user_speech_timeout=wait)]
     )
+
+
+def backoff_seconds(assistant: dict[str, Any]) -> float:
+    plan = _plan(assistant, "stopSpeakingPlan")
+    return max(0.0, _number(plan.get("backoffSeconds"), DEFAULT_BACKOFF_SECONDS))
 
 
 def silence_seconds(assistant: dict[str, Any]) -> float:
