@@ -32,9 +32,8 @@ class AssistantHangUp:
         self._assistant = assistant
         self._end = end_after_speaking
         phrases = assistant.get("endCallPhrases")
-        self._phrases = [
-            p.strip().lower() for p in phrases or [] if isinstance(p, str) and p.strip()
-        ]
+        phrases = phrases if isinstance(phrases, list) else []
+        self._phrases = [p.strip().lower() for p in phrases if isinstance(p, str) and p.strip()]
 
     def attach(self, built: Built, turns: TurnWatcher) -> None:
         if offers_end_call(self._assistant):
