@@ -92,3 +92,22 @@ async def test_the_callers_silence_times_out(
     assert caller.messages[-1][0] - greeted >= 10  # not before the caller had 10 s to answer
     assert caller.of_type("status-update")[-1]["endedReason"] == "silence-timed-out"
     assert (await ended(client, call["id"]))["endedReason"] == "silence-timed-out"
+
+
+async def test_say_with_end_call_after_spoken_hangs_up_after_it(
+    client: httpx.AsyncClient, live_server: LiveServer, llm: FakeLLM
+) -> None:
+    call = await new_call(client, llm)
+    async with dial(socket_url(live_server, call)) as caller:
+        await caller.quiet()
+        said = time.monotonic()
+        say = {"type": "say", "content": GOODBYE, "endCallAfterSpoken": True}
+        await caller.ws.send(json.dumps(say))
+        await asyncio.wait_for(caller.closed.wait(), 15)
+        goodbye = caller.audio_since(said)
+    assert seconds(goodbye) > 1 and loudness(goodbye) > 300
+    reason = "assistant-ended-call-after-message-spoken"
+    assert caller.of_type("status-update")[-1]["endedReason"] == reason
+    stored = await ended(client, call["id"])
+    assert stored["endedReason"] == reason
+    assert stored["artifact"]["transcript"].endswith(f"AI: {GOODBYE}")

@@ -14,7 +14,7 @@ from voxgate.engine.builder import build_pipeline, with_defaults
 from voxgate.engine.conversation import Conversation
 from voxgate.engine.events import ClientEvents, LLMFailure
 from voxgate.engine.hangup import AssistantHangUp
-from voxgate.engine.inbound import HANG_UP, interpret
+from voxgate.engine.inbound import HANG_UP, SayThenHangUp, interpret
 from voxgate.engine.lifecycle import Lifecycle
 from voxgate.engine.observers import ModelOutput
 from voxgate.engine.ports import CallStore, ClientSocket
@@ -28,6 +28,7 @@ CUSTOMER_ENDED = "customer-ended-call"
 NOT_VALID = "assistant-not-valid"  # the assistant names something this server cannot run
 STOPPED = "worker-shutdown"  # the pipeline stopped without anyone ending the call
 TOO_LONG = "exceeded-max-duration"
+SAID_THEN_ENDED = "assistant-ended-call-after-message-spoken"  # `say` with endCallAfterSpoken
 DEFAULT_MAX_DURATION_SECONDS = 600.0  # Vapi's default `maxDurationSeconds`
 _CANCEL_WAIT_SECONDS = 5.0
 _DRAIN_LIMIT_SECONDS = 30.0  # a goodbye that has not finished by then is cut off
@@ -175,6 +176,8 @@ class CallSession:
             await self.end(CUSTOMER_ENDED)
         elif isinstance(asked, str):
             await self._control(asked)
+        elif isinstance(asked, SayThenHangUp):
+            await self.end_after_speaking(SAID_THEN_ENDED, asked.text)
         elif asked and self._worker is not None:
             await self._worker.queue_frames(asked)
 

@@ -3,7 +3,7 @@
 import pytest
 from pipecat.frames.frames import LLMMessagesAppendFrame, TTSSpeakFrame
 
-from voxgate.engine.inbound import HANG_UP, interpret
+from voxgate.engine.inbound import HANG_UP, SayThenHangUp, interpret
 
 
 @pytest.mark.parametrize("kind", ["end-call", "hangup"])
@@ -15,6 +15,11 @@ def test_hanging_up(kind: str) -> None:
 def test_say_takes_the_text_from_either_field(field: str) -> None:
     [frame] = interpret(f'{{"type": "say", "{field}": "Hello there"}}')
     assert isinstance(frame, TTSSpeakFrame) and frame.text == "Hello there"
+
+
+def test_say_can_end_the_call_after_it_is_spoken() -> None:
+    asked = interpret('{"type": "say", "content": "Bye now", "endCallAfterSpoken": true}')
+    assert asked == SayThenHangUp("Bye now")
 
 
 def test_add_message_answers_unless_told_not_to() -> None:
