@@ -11,6 +11,7 @@ import pytest
 from tests.e2e.caller import loudness, seconds
 from tests.e2e.fake_llm import FakeLLM
 from tests.e2e.test_websocket_call import dial, ended, new_call, socket_url
+from tests.support.reference import assert_matches
 from tests.support.server import LiveServer
 
 pytestmark = pytest.mark.db
@@ -43,8 +44,13 @@ async def test_the_end_call_tool_says_the_end_call_message_and_hangs_up(
     assert len(llm.requests) == 1  # no further LLM turn after the tool
     assert caller.of_type("status-update")[-1]["endedReason"] == "assistant-ended-call"
     stored = await ended(client, call["id"])
+    assert_matches(stored, "Call")
     assert stored["endedReason"] == "assistant-ended-call"
     assert stored["artifact"]["transcript"].endswith(f"AI: {GOODBYE}")
+    messages = stored["artifact"]["messages"]
+    assert [m["role"] for m in messages[-3:]] == ["tool_calls", "tool_call_result", "bot"]
+    assert messages[-3]["toolCalls"][0]["function"] == {"name": "endCall", "arguments": "{}"}
+    assert messages[-2]["toolCallId"] == messages[-3]["toolCalls"][0]["id"]
 
 
 async def test_without_the_tool_the_llm_is_offered_no_functions(

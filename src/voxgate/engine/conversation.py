@@ -67,6 +67,26 @@ class Conversation:
             "conversation-update", messages=self.messages, messagesOpenAIFormatted=self._openai
         )
 
+    def tool_call(self, call_id: str, name: str, arguments: str, result: str) -> None:
+        """A function the LLM called and what it returned, in both of the artifact's forms."""
+        now = _now_ms()
+        at = {"time": now, "secondsFromStart": round((now - self.started_ms) / 1000, 3)}
+        calls = [
+            {"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments}}
+        ]
+        self.messages.append({"role": "tool_calls", "message": "", "toolCalls": calls, **at})
+        self.messages.append(
+            {
+                "role": "tool_call_result",
+                "toolCallId": call_id,
+                "name": name,
+                "result": result,
+                **at,
+            }
+        )
+        self._openai.append({"role": "assistant", "content": "", "tool_calls": calls})
+        self._openai.append({"role": "tool", "tool_call_id": call_id, "content": result})
+
     def artifact(self) -> dict[str, Any]:
         lines = [
             f"{'AI' if m['role'] == 'bot' else 'User'}: {m['message']}"

@@ -7,6 +7,7 @@
   `silence-timed-out`.
 """
 
+import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -14,6 +15,7 @@ from pipecat.frames.frames import FunctionCallResultProperties
 from pipecat.services.llm_service import FunctionCallParams
 
 from voxgate.engine.builder import Built
+from voxgate.engine.conversation import Conversation
 from voxgate.engine.tools import END_CALL, offers_end_call
 from voxgate.engine.turns import TurnWatcher
 
@@ -28,8 +30,13 @@ EndAfterSpeaking = Callable[[str, str | None], Awaitable[None]]
 class AssistantHangUp:
     """Wires the assistant's own ways of hanging up into a built pipeline."""
 
-    def __init__(self, assistant: dict[str, Any], end_after_speaking: EndAfterSpeaking) -> None:
-        self._assistant = assistant
+    def __init__(
+        self,
+        assistant: dict[str, Any],
+        conversation: Conversation,
+        end_after_speaking: EndAfterSpeaking,
+    ) -> None:
+        self._assistant, self._conversation = assistant, conversation
         self._end = end_after_speaking
         phrases = assistant.get("endCallPhrases")
         phrases = phrases if isinstance(phrases, list) else []
@@ -46,10 +53,12 @@ class AssistantHangUp:
         return message if isinstance(message, str) and message.strip() else None
 
     async def _end_call(self, params: FunctionCallParams) -> None:
+        result = "The call is ending."
+        arguments = json.dumps(dict(params.arguments))
+        self._conversation.tool_call(params.tool_call_id, END_CALL, arguments, result)
         # No new LLM turn: the call is over once the goodbye has been spoken.
         await params.result_callback(
-            {"result": "The call is ending."},
-            properties=FunctionCallResultProperties(run_llm=False),
+            {"result": result}, properties=FunctionCallResultProperties(run_llm=False)
         )
         await self._end(ASSISTANT_ENDED, self._end_call_message())
 

@@ -97,7 +97,8 @@ class CallSession:
             await self._lifecycle.finish(NOT_VALID, started=False)
             return NOT_VALID
         self._turns.watch(built)
-        AssistantHangUp(self.assistant, self.end_after_speaking).attach(built, self._turns)
+        hang_up = AssistantHangUp(self.assistant, self.conversation, self.end_after_speaking)
+        hang_up.attach(built, self._turns)
         worker = PipelineWorker(
             built.pipeline,
             params=PipelineParams(
