@@ -10,7 +10,7 @@ import pytest
 
 from tests.e2e.caller import loudness, seconds
 from tests.e2e.fake_llm import FakeLLM
-from tests.e2e.test_websocket_call import dial, ended, new_call, socket_url
+from tests.e2e.test_websocket_call import dial, ended, fake_model, new_call, socket_url
 from tests.support.reference import assert_matches
 from tests.support.server import LiveServer
 
@@ -19,17 +19,12 @@ pytestmark = pytest.mark.db
 GOODBYE = "Thank you for calling. Goodbye."
 
 
-def _model(llm: FakeLLM, **fields: object) -> dict[str, object]:
-    return {"provider": "custom-llm", "model": "fake-model",
-            "url": f"{llm.url}/chat/completions", **fields}  # type: ignore[attr-defined]  # fmt: skip
-
-
 async def test_the_end_call_tool_says_the_end_call_message_and_hangs_up(
     client: httpx.AsyncClient, live_server: LiveServer, llm: FakeLLM
 ) -> None:
     llm.tool_call = "endCall"
     call = await new_call(
-        client, llm, model=_model(llm, tools=[{"type": "endCall"}]), endCallMessage=GOODBYE
+        client, llm, model=fake_model(llm, tools=[{"type": "endCall"}]), endCallMessage=GOODBYE
     )
     async with dial(socket_url(live_server, call)) as caller:
         await caller.quiet()

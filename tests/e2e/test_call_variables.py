@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from tests.e2e.fake_llm import FakeLLM
-from tests.e2e.test_websocket_call import dial, ended, new_call, socket_url
+from tests.e2e.test_websocket_call import dial, ended, fake_model, new_call, socket_url
 from tests.support.server import LiveServer
 
 pytestmark = pytest.mark.db
@@ -21,7 +21,7 @@ async def test_variables_fill_the_greeting_and_the_prompt(
         client,
         llm,
         firstMessage="Hello {{ customer.name }}, welcome to {{ hotel }}.",
-        model={**_model(llm), "messages": [{"role": "system", "content": prompt}]},
+        model=fake_model(llm, messages=[{"role": "system", "content": prompt}]),
         call_fields={
             "assistantOverrides": {"variableValues": {"hotel": "the Grand"}},
             "customer": {"name": "Ann"},
@@ -54,8 +54,3 @@ async def test_a_broken_template_does_not_stop_the_call(
     stored = await ended(client, call["id"])
     assert stored["endedReason"] == "customer-ended-call"
     assert stored["artifact"]["transcript"] == "AI: Hello {{ customer.name"
-
-
-def _model(llm: FakeLLM) -> dict[str, object]:
-    return {"provider": "custom-llm", "model": "fake-model",
-            "url": f"{llm.url}/chat/completions"}  # type: ignore[attr-defined]  # fmt: skip

@@ -30,6 +30,12 @@ PROMPT = "You are the front desk of a small hotel. Answer in one sentence."
 POLICY_VIOLATION = 1008
 
 
+def fake_model(llm: FakeLLM, **fields: Any) -> dict[str, Any]:
+    """A `custom-llm` model answered by the fake LLM."""
+    url = f"{llm.url}/chat/completions"  # type: ignore[attr-defined]
+    return {"provider": "custom-llm", "model": "fake-model", "url": url, **fields}
+
+
 async def new_call(
     client: httpx.AsyncClient,
     llm: FakeLLM,
@@ -42,12 +48,7 @@ async def new_call(
     assistant = {
         "name": "Front desk",
         "firstMessage": GREETING,
-        "model": {
-            "provider": "custom-llm",
-            "model": "fake-model",
-            "url": f"{llm.url}/chat/completions",  # type: ignore[attr-defined]
-            "messages": [{"role": "system", "content": PROMPT}],
-        },
+        "model": fake_model(llm, messages=[{"role": "system", "content": PROMPT}]),
         **fields,
     }
     created = await client.post("/assistant", json=assistant)
