@@ -1,5 +1,7 @@
 """create_app(): the one place where routers, error handlers, docs and start-up meet."""
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from http import HTTPStatus
@@ -17,6 +19,8 @@ from swagger_ui_bundle import swagger_ui_path
 from voxgate import __version__
 from voxgate.auth.keys import get_or_create_org, seed_key
 from voxgate.config import Settings, get_settings
+from voxgate.control.call import expiry
+from voxgate.control.call.socket import live_calls
 from voxgate.control.routes import ROUTERS
 from voxgate.db.session import get_sessionmaker
 from voxgate.errors import BadRequest, VoxgateError
@@ -82,7 +86,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await _bootstrap(settings)
+        timeout = settings.websocket_connect_timeout_seconds
+        await expiry.recover(timeout)
+        sweeper = asyncio.create_task(expiry.expire_queued(timeout, live_calls))
         yield
+        sweeper.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sweeper
 
     app = FastAPI(
         title="voxgate",

@@ -31,6 +31,12 @@ class Settings(BaseSettings):
     )
     # Provider keys and URLs (`VOXGATE_<PROVIDER>_API_KEY`, `_BASE_URL`) are one per vendor, so
     # they are read by name where services are built: engine/providers/keys.py.
+    websocket_connect_timeout_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="A websocket call whose client has not connected this long after it was "
+        "created ends (call.in-progress.error-providerfault-transport-never-connected).",
+    )
     log_level: str = "info"
     host: str = "127.0.0.1"
     port: int = 8000

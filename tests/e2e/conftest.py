@@ -27,6 +27,7 @@ def fake_llm() -> Iterator[FakeLLM]:
 def llm(fake_llm: FakeLLM) -> FakeLLM:
     fake_llm.requests.clear()
     fake_llm.status = 200
+    fake_llm.tool_call = None
     return fake_llm
 
 

@@ -10,12 +10,17 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 
 class FakeLLM:
-    """Answers every request with `reply`, word by word; keeps each request body it got."""
+    """Answers every request with `reply`, word by word; keeps each request body it got.
+
+    With `tool_call` set to a function name, it answers instead with a streamed call of that
+    function (no arguments), as OpenAI streams `tool_calls` deltas.
+    """
 
     def __init__(self, reply: str) -> None:
         self.reply = reply
         self.requests: list[dict[str, Any]] = []
         self.status = 200  # anything else: answered with that status and an error body
+        self.tool_call: str | None = None
         self.app = FastAPI()
         self.app.post("/v1/chat/completions")(self._complete)
 
@@ -35,6 +40,9 @@ class FakeLLM:
             error = {"error": {"message": "fake failure", "type": "server_error"}}
             return JSONResponse(error, status_code=self.status)
 
+        if self.tool_call is not None:
+            return StreamingResponse(self._call(self.tool_call), media_type="text/event-stream")
+
         async def stream() -> AsyncIterator[str]:
             yield self._chunk({"role": "assistant", "content": ""})
             for index, word in enumerate(self.reply.split(" ")):
@@ -43,3 +51,11 @@ class FakeLLM:
             yield "data: [DONE]\n\n"
 
         return StreamingResponse(stream(), media_type="text/event-stream")
+
+    async def _call(self, name: str) -> AsyncIterator[str]:
+        call = {"index": 0, "id": "call_fake_1", "type": "function",
+                "function": {"name": name, "arguments": ""}}  # fmt: skip
+        yield self._chunk({"role": "assistant", "content": None, "tool_calls": [call]})
+        yield self._chunk({"tool_calls": [{"index": 0, "function": {"arguments": "{}"}}]})
+        yield self._chunk({}, "tool_calls")
+        yield "data: [DONE]\n\n"

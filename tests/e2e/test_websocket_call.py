@@ -30,21 +30,25 @@ PROMPT = "You are the front desk of a small hotel. Answer in one sentence."
 POLICY_VIOLATION = 1008
 
 
+def fake_model(llm: FakeLLM, **fields: Any) -> dict[str, Any]:
+    """A `custom-llm` model answered by the fake LLM."""
+    url = f"{llm.url}/chat/completions"  # type: ignore[attr-defined]
+    return {"provider": "custom-llm", "model": "fake-model", "url": url, **fields}
+
+
 async def new_call(
     client: httpx.AsyncClient,
     llm: FakeLLM,
     audio_format: dict[str, Any] | None = None,
+    call_fields: dict[str, Any] | None = None,
     **fields: Any,
 ) -> dict[str, Any]:
+    """A websocket call of the front-desk assistant with these assistant `fields`; `call_fields`
+    go on the call itself (`assistantOverrides`, `customer`…)."""
     assistant = {
         "name": "Front desk",
         "firstMessage": GREETING,
-        "model": {
-            "provider": "custom-llm",
-            "model": "fake-model",
-            "url": f"{llm.url}/chat/completions",  # type: ignore[attr-defined]
-            "messages": [{"role": "system", "content": PROMPT}],
-        },
+        "model": fake_model(llm, messages=[{"role": "system", "content": PROMPT}]),
         **fields,
     }
     created = await client.post("/assistant", json=assistant)
@@ -52,7 +56,7 @@ async def new_call(
     transport = {"provider": "vapi.websocket"}
     if audio_format:
         transport["audioFormat"] = audio_format
-    body = {"assistantId": created.json()["id"], "transport": transport}
+    body = {"assistantId": created.json()["id"], "transport": transport, **(call_fields or {})}
     response = await client.post("/call", json=body)
     assert response.status_code == 201, response.text
     call: dict[str, Any] = response.json()

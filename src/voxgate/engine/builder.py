@@ -1,14 +1,13 @@
 """The resolved assistant → a pipecat pipeline (transport, VAD, STT, context, LLM, TTS).
 
-Turn-taking uses Silero VAD and a plain silence timeout (`startSpeakingPlan.waitSeconds`):
-pipecat's smart-turn model judged synthetic speech unfinished and added seconds per turn.
+Turn-taking (Silero VAD, a silence timeout, interruptions, the caller's silence) follows the
+assistant's plans as `turn_plan.py` maps them; the LLM's functions come from `tools.py`.
 """
 
 from dataclasses import dataclass
 from typing import Any
 
 from pipecat.audio.vad.silero import SileroVADAnalyzer
-from pipecat.audio.vad.vad_analyzer import VADParams
 from pipecat.pipeline.pipeline import Pipeline
 from pipecat.processors.aggregators.llm_context import LLMContext
 from pipecat.processors.aggregators.llm_response_universal import (
@@ -17,16 +16,14 @@ from pipecat.processors.aggregators.llm_response_universal import (
 )
 from pipecat.processors.audio.vad_processor import VADProcessor
 from pipecat.processors.frame_processor import FrameProcessor
-from pipecat.turns.user_stop.speech_timeout_user_turn_stop_strategy import (
-    SpeechTimeoutUserTurnStopStrategy,
-)
-from pipecat.turns.user_turn_strategies import UserTurnStrategies
+from pipecat.services.llm_service import LLMService
 
 from voxgate.config import get_settings
+from voxgate.engine.backoff import Backoff
 from voxgate.engine.providers.registry import build_llm, build_stt, build_tts
+from voxgate.engine.tools import tools_schema
 from voxgate.engine.transport import SocketTransport
-
-DEFAULT_WAIT_SECONDS = 0.4  # Vapi's startSpeakingPlan.waitSeconds default
+from voxgate.engine.turn_plan import backoff_seconds, silence_seconds, turn_strategies, vad_params
 
 
 def with_defaults(assistant: dict[str, Any]) -> dict[str, Any]:
@@ -46,7 +43,7 @@ class Built:
     pipeline: Pipeline
     context: LLMContext
     aggregators: LLMContextAggregatorPair
-    llm: FrameProcessor
+    llm: LLMService[Any]
 
 
 def build_pipeline(
@@ -57,16 +54,15 @@ def build_pipeline(
     The `recorder` sits after the output, where it sees both the caller's and the assistant's
     audio as sent (`engine/recording.py`)."""
     stt, llm, tts = build_stt(assistant), build_llm(assistant), build_tts(assistant)
-    context = LLMContext()  # the system prompt is the LLM service's `system_instruction`
-    plan = assistant.get("startSpeakingPlan") or {}
-    wait = float(plan.get("waitSeconds", DEFAULT_WAIT_SECONDS))
-    strategies = UserTurnStrategies(
-        stop=[SpeechTimeoutUserTurnStopStrategy(user_speech_timeout=wait)]
+    # The system prompt is the LLM service's `system_instruction`, not a context message.
+    tools = tools_schema(assistant)
+    context = LLMContext(tools=tools) if tools is not None else LLMContext()
+    user_params = LLMUserAggregatorParams(
+        user_turn_strategies=turn_strategies(assistant),
+        user_idle_timeout=silence_seconds(assistant),
     )
-    aggregators = LLMContextAggregatorPair(
-        context, user_params=LLMUserAggregatorParams(user_turn_strategies=strategies)
-    )
-    vad = VADProcessor(vad_analyzer=SileroVADAnalyzer(params=VADParams(stop_secs=0.2)))
+    aggregators = LLMContextAggregatorPair(context, user_params=user_params)
+    vad = VADProcessor(vad_analyzer=SileroVADAnalyzer(params=vad_params(assistant)))
     pipeline = Pipeline(
         [
             transport.input(),
@@ -75,6 +71,7 @@ def build_pipeline(
             aggregators.user(),
             llm,
             tts,
+            Backoff(backoff_seconds(assistant)),
             transport.output(),
             recorder,
             aggregators.assistant(),

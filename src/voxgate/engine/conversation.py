@@ -29,6 +29,7 @@ class Conversation:
         self.started_ms = _now_ms()
         self.messages: list[dict[str, Any]] = []
         self._openai: list[dict[str, Any]] = []
+        self.variable_values: dict[str, Any] = {}  # what the assistant's templates were given
 
     def wants(self, kind: str) -> bool:
         subscribed = self._subscribed if self._subscribed is not None else DEFAULT_CLIENT_MESSAGES
@@ -66,6 +67,26 @@ class Conversation:
             "conversation-update", messages=self.messages, messagesOpenAIFormatted=self._openai
         )
 
+    def tool_call(self, call_id: str, name: str, arguments: str, result: str) -> None:
+        """A function the LLM called and what it returned, in both of the artifact's forms."""
+        now = _now_ms()
+        at = {"time": now, "secondsFromStart": round((now - self.started_ms) / 1000, 3)}
+        calls = [
+            {"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments}}
+        ]
+        self.messages.append({"role": "tool_calls", "message": "", "toolCalls": calls, **at})
+        self.messages.append(
+            {
+                "role": "tool_call_result",
+                "toolCallId": call_id,
+                "name": name,
+                "result": result,
+                **at,
+            }
+        )
+        self._openai.append({"role": "assistant", "content": "", "tool_calls": calls})
+        self._openai.append({"role": "tool", "tool_call_id": call_id, "content": result})
+
     def artifact(self) -> dict[str, Any]:
         lines = [
             f"{'AI' if m['role'] == 'bot' else 'User'}: {m['message']}"
@@ -76,4 +97,5 @@ class Conversation:
             "messages": self.messages,
             "messagesOpenAIFormatted": self._openai,
             "transcript": "\n".join(lines),
+            "variableValues": self.variable_values,
         }

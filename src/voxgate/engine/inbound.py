@@ -1,23 +1,41 @@
 """Text frames from the client (VAPI-BEHAVIOUR §6.2): what each asks of the call.
 
-Served today: `say` (spoken verbatim, after what is already queued), `add-message` (appended to
-the LLM's context, answered unless `triggerResponseEnabled` is false), `end-call` and `hangup`.
+Served today: `say` (spoken verbatim, after what is already queued; with `endCallAfterSpoken` the
+call then ends), `add-message` (appended to
+the LLM's context, answered unless `triggerResponseEnabled` is false), `end-call` and `hangup`,
+and `control` (`mute-assistant`, `unmute-assistant`, `mute-customer`, `unmute-customer`,
+`say-first-message`), which the session carries out.
 Anything else, or anything malformed, is ignored, as a live call must not fall over on it.
 """
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from pipecat.frames.frames import Frame, LLMMessagesAppendFrame, TTSSpeakFrame
 
 HANG_UP = "hang-up"
+CONTROLS = frozenset(
+    {"mute-assistant", "unmute-assistant", "mute-customer", "unmute-customer", "say-first-message"}
+)
 _ROLES = ("assistant", "function", "system", "tool", "user")
 
 
-def _say(message: dict[str, Any]) -> list[Frame]:
+@dataclass
+class SayThenHangUp:
+    """`say` with `endCallAfterSpoken`: the call ends once `text` has been spoken."""
+
+    text: str
+
+
+def _say(message: dict[str, Any]) -> list[Frame] | SayThenHangUp:
     # The spec names it `content`; the web SDK sends `message`.
     text = message.get("content", message.get("message"))
-    return [TTSSpeakFrame(text)] if isinstance(text, str) and text.strip() else []
+    if not isinstance(text, str) or not text.strip():
+        return []
+    if message.get("endCallAfterSpoken") is True:
+        return SayThenHangUp(text)
+    return [TTSSpeakFrame(text)]
 
 
 def _add_message(message: dict[str, Any]) -> list[Frame]:
@@ -31,8 +49,8 @@ def _add_message(message: dict[str, Any]) -> list[Frame]:
     return [LLMMessagesAppendFrame(messages=[entry], run_llm=run)]
 
 
-def interpret(text: str) -> list[Frame] | str:
-    """The frames to queue for a client's message, or HANG_UP."""
+def interpret(text: str) -> list[Frame] | str | SayThenHangUp:
+    """The frames to queue for a client's message, HANG_UP, one of CONTROLS or SayThenHangUp."""
     try:
         message = json.loads(text)
     except ValueError:
@@ -46,4 +64,7 @@ def interpret(text: str) -> list[Frame] | str:
         return _say(message)
     if kind == "add-message":
         return _add_message(message)
+    control = message.get("control")
+    if kind == "control" and isinstance(control, str) and control in CONTROLS:
+        return control
     return []

@@ -2,36 +2,37 @@
 
 import asyncio
 import contextlib
-import time
-from datetime import UTC, datetime
 from typing import Any
 
 from loguru import logger
-from pipecat.frames.frames import LLMRunFrame, TTSSpeakFrame
+from pipecat.frames.frames import EndFrame, Frame, LLMRunFrame, TTSSpeakFrame
 from pipecat.pipeline.worker import PipelineParams, PipelineWorker
 from pipecat.workers.runner import WorkerRunner
 
 from voxgate.engine.artifacts import CallArtifacts
 from voxgate.engine.audio import PIPELINE_IN_RATE, AudioFormat, Codec
-from voxgate.engine.builder import Built, build_pipeline, with_defaults
+from voxgate.engine.builder import build_pipeline, with_defaults
 from voxgate.engine.conversation import Conversation
 from voxgate.engine.events import ClientEvents, ProviderFailure
-from voxgate.engine.inbound import HANG_UP, interpret
+from voxgate.engine.hangup import AssistantHangUp
+from voxgate.engine.inbound import HANG_UP, SayThenHangUp, interpret
+from voxgate.engine.lifecycle import Lifecycle
+from voxgate.engine.observers import ModelOutput
 from voxgate.engine.ports import CallStore, ClientSocket
 from voxgate.engine.providers.llm import system_prompt
 from voxgate.engine.providers.registry import prepare
 from voxgate.engine.transport import SocketTransport
+from voxgate.engine.turns import TurnWatcher
+from voxgate.engine.variables import CallInfo, render_assistant, values_for
 
 CUSTOMER_ENDED = "customer-ended-call"
 NOT_VALID = "assistant-not-valid"  # the assistant names something this server cannot run
 STOPPED = "worker-shutdown"  # the pipeline stopped without anyone ending the call
 TOO_LONG = "exceeded-max-duration"
+SAID_THEN_ENDED = "assistant-ended-call-after-message-spoken"  # `say` with endCallAfterSpoken
 DEFAULT_MAX_DURATION_SECONDS = 600.0  # Vapi's default `maxDurationSeconds`
 _CANCEL_WAIT_SECONDS = 5.0
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+_DRAIN_LIMIT_SECONDS = 30.0  # a goodbye that has not finished by then is cut off
 
 
 class CallSession:
@@ -47,17 +48,22 @@ class CallSession:
         audio_format: dict[str, Any] | None,
         store: CallStore,
         socket: ClientSocket,
+        call: CallInfo | None = None,
     ) -> None:
-        self.assistant = with_defaults(assistant)
+        values = values_for(call or CallInfo(id=""))
+        self.assistant = render_assistant(with_defaults(assistant), values)
         self._format = AudioFormat.from_wire(audio_format)
-        self._store, self._socket = store, socket
+        self._socket = socket
         self.conversation = Conversation(socket, self.assistant.get("clientMessages"))
+        self.conversation.variable_values = values
+        self._lifecycle = Lifecycle(store, socket, self.conversation)
+        self.artifacts = CallArtifacts(self.assistant, store)  # recordings, log, metrics
+        self._turns = TurnWatcher(self.conversation)
         self.ended_reason: str | None = None
         self._ended = asyncio.Event()
-        self._turn_started: dict[str, float] = {}
         self._events = ClientEvents(self.conversation)
         self._worker: PipelineWorker | None = None
-        self.artifacts = CallArtifacts(self.assistant, store)  # recordings, log, metrics
+        self._transport: SocketTransport | None = None
 
     async def end(self, reason: str) -> None:
         """Ends the call with this reason, unless it has ended already."""
@@ -65,9 +71,25 @@ class CallSession:
             self.ended_reason = reason
             self._ended.set()
 
+    async def end_after_speaking(self, reason: str, text: str | None = None) -> None:
+        """Ends the call with this reason once `text` (if any) and everything already queued
+        has been spoken: an EndFrame drains the pipeline, the socket's audio included."""
+        if self.ended_reason is not None or self._worker is None:
+            return
+        self.ended_reason = reason
+        frames: list[Frame] = []
+        if text:
+            goodbye = TTSSpeakFrame(text)
+            goodbye.interruptible = False  # the call is ending: talking over it changes nothing
+            frames.append(goodbye)
+        await self._worker.queue_frames([*frames, EndFrame()])
+        # Should the pipeline never drain (a stuck provider), the run loop cancels it.
+        asyncio.get_running_loop().call_later(_DRAIN_LIMIT_SECONDS, self._ended.set)
+
     async def run(self) -> str:
         """Builds and runs the pipeline until the call ends; returns the endedReason."""
         transport = SocketTransport(self._socket, Codec(self._format), self._on_text, self._gone)
+        self._transport = transport
         self.artifacts.start()
         try:
             await prepare(self.assistant)
@@ -75,9 +97,11 @@ class CallSession:
         except Exception as error:  # a provider that cannot run: the call never starts talking
             logger.warning(f"call could not start: {error}")
             await self.end(NOT_VALID)
-            await self._finish(started=False)
+            await self._lifecycle.finish(NOT_VALID, await self.artifacts.save(), started=False)
             return NOT_VALID
-        self._watch_turns(built)
+        self._turns.watch(built)
+        hang_up = AssistantHangUp(self.assistant, self.conversation, self.end_after_speaking)
+        hang_up.attach(built, self._turns)
         worker = PipelineWorker(
             built.pipeline,
             params=PipelineParams(
@@ -90,11 +114,12 @@ class CallSession:
             observers=[
                 self._events,
                 ProviderFailure(self.assistant, self.end),
+                ModelOutput(built.llm, self.conversation),
                 self.artifacts.metrics,
             ],
         )
         self._worker = worker
-        await self._start()
+        await self._lifecycle.start(system_prompt(self.assistant))
         await self._greet(worker)
         runner = WorkerRunner(handle_sigint=False)
         await runner.add_workers(worker)
@@ -122,70 +147,27 @@ class CallSession:
                 await asyncio.wait_for(running, _CANCEL_WAIT_SECONDS)
         ending.cancel()
         await self.end(STOPPED)
-        await self._finish(started=True)
-
-    async def _start(self) -> None:
-        prompt = system_prompt(self.assistant)
-        if prompt:
-            self.conversation.system(prompt)
-        await self._store.update({"status": "in-progress", "startedAt": _iso(datetime.now(UTC))})
-        await self.conversation.send("status-update", status="in-progress")
+        assert self.ended_reason is not None
+        await self._lifecycle.finish(self.ended_reason, await self.artifacts.save(), started=True)
 
     async def _greet(self, worker: PipelineWorker) -> None:
         mode = self.assistant.get("firstMessageMode", "assistant-speaks-first")
-        first = self.assistant.get("firstMessage")
-        if mode == "assistant-speaks-first" and first:
-            self._turn_started["bot"] = time.time() * 1000
-            greeting = TTSSpeakFrame(first)
-            # Vapi lets the caller talk over the first message only when asked to.
-            greeting.interruptible = bool(self.assistant.get("firstMessageInterruptionsEnabled"))
-            if not greeting.interruptible:
-                self._events.protect_next_speech()
-            await worker.queue_frame(greeting)
+        if mode == "assistant-speaks-first":
+            await self._say_first_message(worker)
         elif mode == "assistant-speaks-first-with-model-generated-message":
             await worker.queue_frame(LLMRunFrame())
 
-    def _watch_turns(self, built: Built) -> None:
-        user, assistant = built.aggregators.user(), built.aggregators.assistant()
-
-        @user.event_handler("on_user_turn_started")  # type: ignore[untyped-decorator]
-        async def user_started(_aggregator: Any, _strategy: Any) -> None:
-            self._turn_started["user"] = time.time() * 1000
-
-        @user.event_handler("on_user_turn_stopped")  # type: ignore[untyped-decorator]
-        async def user_stopped(_aggregator: Any, _strategy: Any, message: Any) -> None:
-            await self.conversation.said(
-                "user", message.content or "", self._turn_started.pop("user", None)
-            )
-
-        @assistant.event_handler("on_assistant_turn_started")  # type: ignore[untyped-decorator]
-        async def bot_started(_aggregator: Any) -> None:
-            self._turn_started.setdefault("bot", time.time() * 1000)
-
-        @assistant.event_handler("on_assistant_turn_stopped")  # type: ignore[untyped-decorator]
-        async def bot_stopped(_aggregator: Any, message: Any) -> None:
-            await self.conversation.said(
-                "bot", message.content or "", self._turn_started.pop("bot", None)
-            )
-
-    async def _said(self, role: str, text: str | None) -> None:
-        await self.conversation.said(role, text or "", self._turn_started.pop(role, None))
-
-    async def _finish(self, *, started: bool) -> None:
-        changes: dict[str, Any] = {
-            "status": "ended",
-            "endedAt": _iso(datetime.now(UTC)),
-            "endedReason": self.ended_reason,
-        }
-        saved = await self.artifacts.save()
-        if started:
-            changes["artifact"] = {**self.conversation.artifact(), **saved}
-        elif saved:
-            changes["artifact"] = saved  # the log of a call that could not start
-        await self._store.update(changes)
-        await self.conversation.send("status-update", status="ended", endedReason=self.ended_reason)
-        with contextlib.suppress(Exception):
-            await self._socket.close(1000)
+    async def _say_first_message(self, worker: PipelineWorker) -> None:
+        first = self.assistant.get("firstMessage")
+        if not isinstance(first, str) or not first:
+            return
+        self._turns.bot_starts_now()
+        greeting = TTSSpeakFrame(first)
+        # Vapi lets the caller talk over the first message only when asked to.
+        greeting.interruptible = bool(self.assistant.get("firstMessageInterruptionsEnabled"))
+        if not greeting.interruptible:
+            self._events.protect_next_speech()
+        await worker.queue_frame(greeting)
 
     async def _gone(self) -> None:
         await self.end(CUSTOMER_ENDED)
@@ -194,5 +176,21 @@ class CallSession:
         asked = interpret(text)
         if asked == HANG_UP:
             await self.end(CUSTOMER_ENDED)
-        elif isinstance(asked, list) and asked and self._worker is not None:
+        elif isinstance(asked, str):
+            await self._control(asked)
+        elif isinstance(asked, SayThenHangUp):
+            await self.end_after_speaking(SAID_THEN_ENDED, asked.text)
+        elif asked and self._worker is not None:
             await self._worker.queue_frames(asked)
+
+    async def _control(self, control: str) -> None:
+        """A `control` message (inbound.CONTROLS)."""
+        transport, worker = self._transport, self._worker
+        if transport is None or worker is None:
+            return
+        if control in ("mute-assistant", "unmute-assistant"):
+            transport.assistant_muted = control == "mute-assistant"
+        elif control in ("mute-customer", "unmute-customer"):
+            transport.customer_muted = control == "mute-customer"
+        elif control == "say-first-message":
+            await self._say_first_message(worker)

@@ -2,7 +2,8 @@
 
 Binary frames in are decoded to 16 kHz PCM and pushed as audio; text frames go to the session's
 handler; the client going away is reported once. Audio out is encoded to the client's format and
-paced like a sound card, so an interruption can still cut it short.
+paced like a sound card, so an interruption can still cut it short. Either side can be muted:
+its audio is replaced by silence of the same length.
 """
 
 import asyncio
@@ -62,6 +63,8 @@ class _Input(BaseInputTransport):
                 await owner.on_text(data)
                 continue
             pcm = await owner.codec.decode(data)
+            if pcm and owner.customer_muted:
+                pcm = bytes(len(pcm))  # silence keeps VAD and the recording's clock going
             if pcm:
                 await self.push_audio_frame(InputAudioRawFrame(pcm, PIPELINE_IN_RATE, 1))
         await owner.on_gone()
@@ -86,7 +89,8 @@ class _Output(BaseOutputTransport):
         return None  # client messages go through the session, not the pipeline
 
     async def write_audio_frame(self, frame: OutputAudioRawFrame) -> bool:
-        audio = await self._owner.codec.encode(frame.audio, self.sample_rate)
+        pcm = bytes(len(frame.audio)) if self._owner.assistant_muted else frame.audio
+        audio = await self._owner.codec.encode(pcm, self.sample_rate)
         try:
             await self._owner.socket.send_bytes(audio)
         except Exception:
@@ -106,6 +110,9 @@ class SocketTransport(BaseTransport):
     ) -> None:
         super().__init__()
         self.socket, self.codec, self.on_text, self.on_gone = socket, codec, on_text, on_gone
+        # `control` mute-assistant / mute-customer: silence instead of that side's audio.
+        self.assistant_muted = False
+        self.customer_muted = False
         params = TransportParams(audio_in_enabled=True, audio_out_enabled=True)
         self._input = _Input(self, params)
         self._output = _Output(self, params)

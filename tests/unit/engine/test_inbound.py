@@ -3,7 +3,7 @@
 import pytest
 from pipecat.frames.frames import LLMMessagesAppendFrame, TTSSpeakFrame
 
-from voxgate.engine.inbound import HANG_UP, interpret
+from voxgate.engine.inbound import HANG_UP, SayThenHangUp, interpret
 
 
 @pytest.mark.parametrize("kind", ["end-call", "hangup"])
@@ -17,6 +17,11 @@ def test_say_takes_the_text_from_either_field(field: str) -> None:
     assert isinstance(frame, TTSSpeakFrame) and frame.text == "Hello there"
 
 
+def test_say_can_end_the_call_after_it_is_spoken() -> None:
+    asked = interpret('{"type": "say", "content": "Bye now", "endCallAfterSpoken": true}')
+    assert asked == SayThenHangUp("Bye now")
+
+
 def test_add_message_answers_unless_told_not_to() -> None:
     body = '{"type": "add-message", "message": {"role": "user", "content": "Hi"}'
     [answered] = interpret(body + "}")
@@ -24,6 +29,11 @@ def test_add_message_answers_unless_told_not_to() -> None:
     assert isinstance(answered, LLMMessagesAppendFrame) and answered.run_llm is True
     assert answered.messages == [{"role": "user", "content": "Hi"}]
     assert isinstance(silent, LLMMessagesAppendFrame) and silent.run_llm is False
+
+
+@pytest.mark.parametrize("control", ["mute-assistant", "unmute-customer", "say-first-message"])
+def test_control_names_what_to_do(control: str) -> None:
+    assert interpret(f'{{"type": "control", "control": "{control}"}}') == control
 
 
 @pytest.mark.parametrize(
@@ -36,6 +46,8 @@ def test_add_message_answers_unless_told_not_to() -> None:
         '{"type": "add-message", "message": {"role": "robot", "content": "x"}}',
         '{"type": "add-message", "message": {"role": "user", "content": 3}}',
         '{"type": "transfer", "destination": {}}',
+        '{"type": "control", "control": "self-destruct"}',
+        '{"type": "control", "control": ["mute-assistant"]}',
     ],
 )
 def test_anything_else_is_ignored(text: str) -> None:

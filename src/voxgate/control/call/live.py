@@ -10,9 +10,31 @@ from voxgate.control.call.service import kind as calls
 from voxgate.control.crud import Document, Repository
 from voxgate.db.session import get_sessionmaker
 from voxgate.engine.ports import ArtifactName
+from voxgate.engine.variables import CallInfo
 from voxgate.errors import NotFound
 
 __all__ = ["DbCallStore", "NoAssistant", "apply_overrides", "deep_merge", "resolve_assistant"]
+
+
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def call_info(call_id: str, call: Document) -> CallInfo:
+    """What the engine's templates may read about this call (§2.3's built-ins and the client's
+    `assistantOverrides.variableValues`, which the merge above leaves out of the assistant)."""
+    transport = {k: v for k, v in _object(call.get("transport")).items() if k != "websocketCallUrl"}
+    customer = {k: v for k, v in _object(call.get("customer")).items() if k != "assistantOverrides"}
+    # A transient phone number carries carrier secrets: only its public fields reach templates.
+    number = {k: v for k, v in _object(call.get("phoneNumber")).items() if k in ("number", "name")}
+    return CallInfo(
+        id=call_id,
+        type=str(call.get("type") or "vapi.websocketCall"),
+        customer=customer,
+        phone_number=number,
+        transport=transport,
+        variable_values=_object(_object(call.get("assistantOverrides")).get("variableValues")),
+    )
 
 
 async def resolve_assistant(org_id: str, call: Document) -> Document:

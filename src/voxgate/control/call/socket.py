@@ -13,7 +13,7 @@ from sqlalchemy import select
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from voxgate.auth.keys import find_key
-from voxgate.control.call.live import DbCallStore, NoAssistant, resolve_assistant
+from voxgate.control.call.live import DbCallStore, NoAssistant, call_info, resolve_assistant
 from voxgate.db.models import Call as CallRow
 from voxgate.db.session import get_sessionmaker
 from voxgate.engine.session import CallSession
@@ -22,7 +22,7 @@ from voxgate.wire.call_urls import TRANSPORT_PATH
 
 POLICY_VIOLATION = 1008
 router = APIRouter()
-_live: set[str] = set()  # calls with a connected client, in this process
+live_calls: set[str] = set()  # calls with a connected client, in this process
 
 
 class _Socket:
@@ -69,7 +69,7 @@ async def _joinable(websocket: WebSocket, call_id: str) -> CallRow | str:
             found = await find_key(session, key) if scheme.lower() == "bearer" else None
             if found is None or found.scope != "private" or found.org_id != row.org_id:
                 return "invalid credentials for this call"
-    if row.status != "queued" or call_id in _live:
+    if row.status != "queued" or call_id in live_calls:
         return f"call is {row.status if row.status != 'queued' else 'already connected'}"
     return row
 
@@ -81,11 +81,11 @@ async def transport(websocket: WebSocket, id: str) -> None:
     if isinstance(found, str):
         await websocket.close(POLICY_VIOLATION, found)
         return
-    _live.add(id)
+    live_calls.add(id)
     try:
         await _run(websocket, found)
     finally:
-        _live.discard(id)
+        live_calls.discard(id)
 
 
 async def _run(websocket: WebSocket, row: CallRow) -> None:
@@ -99,5 +99,7 @@ async def _run(websocket: WebSocket, row: CallRow) -> None:
         await websocket.close(POLICY_VIOLATION, str(error))
         return
     audio_format = (call.get("transport") or {}).get("audioFormat")
-    session = CallSession(assistant, audio_format, store, _Socket(websocket))
+    session = CallSession(
+        assistant, audio_format, store, _Socket(websocket), call_info(row.id, call)
+    )
     await session.run()

@@ -1,0 +1,44 @@
+"""A call's lifecycle as the outside sees it: `in-progress` when it starts talking, `ended` with its
+reason and artifact once, each written to the store and sent to the client as `status-update`.
+"""
+
+import contextlib
+from datetime import UTC, datetime
+from typing import Any
+
+from voxgate.engine.conversation import Conversation
+from voxgate.engine.ports import CallStore, ClientSocket
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class Lifecycle:
+    """Writes one call's start and end."""
+
+    def __init__(self, store: CallStore, socket: ClientSocket, conversation: Conversation) -> None:
+        self._store, self._socket, self._conversation = store, socket, conversation
+
+    async def start(self, prompt: str) -> None:
+        if prompt:
+            self._conversation.system(prompt)
+        await self._store.update({"status": "in-progress", "startedAt": _iso(datetime.now(UTC))})
+        await self._conversation.send("status-update", status="in-progress")
+
+    async def finish(self, reason: str, saved: dict[str, Any], *, started: bool) -> None:
+        """Records the end (with the artifact when the call talked; `saved` holds what the
+        call's recordings, log and metrics add to it), tells the client, hangs up."""
+        changes: dict[str, Any] = {
+            "status": "ended",
+            "endedAt": _iso(datetime.now(UTC)),
+            "endedReason": reason,
+        }
+        if started:
+            changes["artifact"] = {**self._conversation.artifact(), **saved}
+        elif saved:
+            changes["artifact"] = saved  # the log of a call that could not start
+        await self._store.update(changes)
+        await self._conversation.send("status-update", status="ended", endedReason=reason)
+        with contextlib.suppress(Exception):
+            await self._socket.close(1000)

@@ -1,0 +1,121 @@
+"""Calls nobody would end otherwise: a websocket call whose client never connects expires, and a
+server starting after a crash ends the calls the dead process left `in-progress` or `queued`.
+
+The server under test is a real app started in a child process (its lifespan is what runs at
+startup), with a short connect timeout, on the same database as the test server.
+"""
+
+import asyncio
+import os
+import sys
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+
+from voxgate.config import get_settings
+from voxgate.db.models import Call as CallRow
+from voxgate.kit.time import iso, utcnow
+
+pytestmark = pytest.mark.db
+
+NEVER_CONNECTED = "call.in-progress.error-providerfault-transport-never-connected"
+WORKER_DIED = "call.in-progress.error-vapifault-worker-died"
+TIMEOUT = 2.0
+SERVE = """
+import asyncio, sys
+from voxgate.app import create_app
+
+async def main() -> None:
+    app = create_app()
+    async with app.router.lifespan_context(app):
+        print("started", flush=True)
+        await asyncio.sleep(60)
+
+asyncio.run(main())
+"""
+
+
+async def new_call(client: httpx.AsyncClient) -> dict[str, Any]:
+    assistant = (await client.post("/assistant", json={"name": "Front desk"})).json()
+    body = {"assistantId": assistant["id"], "transport": {"provider": "vapi.websocket"}}
+    response = await client.post("/call", json=body)
+    assert response.status_code == 201, response.text
+    call: dict[str, Any] = response.json()
+    return call
+
+
+async def rewrite(call_id: str, **values: Any) -> None:
+    """Changes a row behind the API's back, as a crashed process would have left it."""
+    engine = create_async_engine(get_settings().resolved_database_url)
+    async with AsyncSession(engine) as session:
+        await session.execute(update(CallRow).where(CallRow.id == call_id).values(**values))
+        await session.commit()
+    await engine.dispose()
+
+
+@asynccontextmanager
+async def server_process() -> AsyncIterator[None]:
+    env = {**os.environ, "VOXGATE_WEBSOCKET_CONNECT_TIMEOUT_SECONDS": str(TIMEOUT)}
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", SERVE, env=env, stdout=asyncio.subprocess.PIPE
+    )
+    try:
+        assert child.stdout is not None
+        line = b"-"
+        while line and line.strip() != b"started":  # its logs come first
+            line = await asyncio.wait_for(child.stdout.readline(), 60)
+        assert line, "the server did not start"
+        yield
+    finally:
+        child.terminate()
+        await child.wait()
+
+
+async def ended(client: httpx.AsyncClient, call_id: str, within: float) -> dict[str, Any]:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        call: dict[str, Any] = (await client.get(f"/call/{call_id}")).json()
+        if call["status"] == "ended":
+            return call
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"call {call_id} did not end")
+
+
+async def test_startup_ends_what_a_crashed_process_left_and_queued_calls_expire(
+    client: httpx.AsyncClient,
+) -> None:
+    talking, waiting = await new_call(client), await new_call(client)
+    started = {**talking, "status": "in-progress", "startedAt": iso(utcnow())}
+    await rewrite(talking["id"], status="in-progress", data=started)
+    await rewrite(waiting["id"], created_at=utcnow() - timedelta(minutes=5))
+
+    async with server_process():
+        # Ended by the startup itself, before it reported ready.
+        died = (await client.get(f"/call/{talking['id']}")).json()
+        expired = (await client.get(f"/call/{waiting['id']}")).json()
+        fresh = await new_call(client)
+        assert (await client.get(f"/call/{fresh['id']}")).json()["status"] == "queued"
+        late = await ended(client, fresh["id"], within=TIMEOUT + 5)
+
+    assert (died["status"], died["endedReason"]) == ("ended", WORKER_DIED)
+    assert died["startedAt"] <= died["endedAt"]
+    assert (expired["status"], expired["endedReason"]) == ("ended", NEVER_CONNECTED)
+    assert late["endedReason"] == NEVER_CONNECTED
+    created = datetime.fromisoformat(late["createdAt"].replace("Z", "+00:00"))
+    assert late["endedAt"] >= iso(created + timedelta(seconds=TIMEOUT))  # not before its time
+
+
+async def test_an_ended_call_stays_as_it_ended(client: httpx.AsyncClient) -> None:
+    call = await new_call(client)
+    done = {**call, "status": "ended", "endedReason": "customer-ended-call"}
+    await rewrite(call["id"], status="ended", data=done, created_at=utcnow() - timedelta(hours=1))
+    async with server_process():
+        stored = (await client.get(f"/call/{call['id']}")).json()
+    assert stored["endedReason"] == "customer-ended-call"
