@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
+from tests.support.assistants import RUNNABLE
 from voxgate.config import get_settings
 from voxgate.db.models import Call as CallRow
 from voxgate.kit.time import iso, utcnow
@@ -43,7 +44,7 @@ asyncio.run(main())
 
 
 async def new_call(client: httpx.AsyncClient) -> dict[str, Any]:
-    assistant = (await client.post("/assistant", json={"name": "Front desk"})).json()
+    assistant = (await client.post("/assistant", json={"name": "Front desk", **RUNNABLE})).json()
     body = {"assistantId": assistant["id"], "transport": {"provider": "vapi.websocket"}}
     response = await client.post("/call", json=body)
     assert response.status_code == 201, response.text
