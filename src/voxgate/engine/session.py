@@ -5,7 +5,7 @@ import contextlib
 from typing import Any
 
 from loguru import logger
-from pipecat.frames.frames import EndFrame, Frame, LLMRunFrame, TTSSpeakFrame
+from pipecat.frames.frames import EndFrame, Frame, TTSSpeakFrame
 from pipecat.pipeline.worker import PipelineParams, PipelineWorker
 from pipecat.workers.runner import WorkerRunner
 
@@ -14,6 +14,7 @@ from voxgate.engine.audio import PIPELINE_IN_RATE, AudioFormat, Codec
 from voxgate.engine.builder import build_pipeline, with_defaults
 from voxgate.engine.conversation import Conversation
 from voxgate.engine.events import ClientEvents, ProviderFailure
+from voxgate.engine.greeting import Greeter
 from voxgate.engine.hangup import AssistantHangUp
 from voxgate.engine.inbound import HANG_UP, SayThenHangUp, interpret
 from voxgate.engine.lifecycle import Lifecycle
@@ -62,6 +63,7 @@ class CallSession:
         self.ended_reason: str | None = None
         self._ended = asyncio.Event()
         self._events = ClientEvents(self.conversation)
+        self._greeter = Greeter(self.assistant, self._turns, self._events)
         self._worker: PipelineWorker | None = None
         self._transport: SocketTransport | None = None
 
@@ -120,7 +122,7 @@ class CallSession:
         )
         self._worker = worker
         await self._lifecycle.start(system_prompt(self.assistant))
-        await self._greet(worker)
+        await self._greeter.greet(worker)
         runner = WorkerRunner(handle_sigint=False)
         await runner.add_workers(worker)
         running = asyncio.create_task(runner.run())
@@ -150,25 +152,6 @@ class CallSession:
         assert self.ended_reason is not None
         await self._lifecycle.finish(self.ended_reason, await self.artifacts.save(), started=True)
 
-    async def _greet(self, worker: PipelineWorker) -> None:
-        mode = self.assistant.get("firstMessageMode", "assistant-speaks-first")
-        if mode == "assistant-speaks-first":
-            await self._say_first_message(worker)
-        elif mode == "assistant-speaks-first-with-model-generated-message":
-            await worker.queue_frame(LLMRunFrame())
-
-    async def _say_first_message(self, worker: PipelineWorker) -> None:
-        first = self.assistant.get("firstMessage")
-        if not isinstance(first, str) or not first:
-            return
-        self._turns.bot_starts_now()
-        greeting = TTSSpeakFrame(first)
-        # Vapi lets the caller talk over the first message only when asked to.
-        greeting.interruptible = bool(self.assistant.get("firstMessageInterruptionsEnabled"))
-        if not greeting.interruptible:
-            self._events.protect_next_speech()
-        await worker.queue_frame(greeting)
-
     async def _gone(self) -> None:
         await self.end(CUSTOMER_ENDED)
 
@@ -193,4 +176,4 @@ class CallSession:
         elif control in ("mute-customer", "unmute-customer"):
             transport.customer_muted = control == "mute-customer"
         elif control == "say-first-message":
-            await self._say_first_message(worker)
+            await self._greeter.say_first_message(worker)
