@@ -11,6 +11,7 @@ from pipecat.services.tts_service import TTSService
 
 ESPEAK_RATE = 22050  # espeak-ng's native output rate
 _CHUNK = 4096
+_WAV_HEADER = 44  # what espeak writes before any audio
 
 
 class EspeakMissing(RuntimeError):
@@ -42,9 +43,13 @@ class EspeakTTS(TTSService):
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         )  # fmt: skip
 
+        produced = 0
+
         async def pcm() -> AsyncIterator[bytes]:
+            nonlocal produced
             assert process.stdout is not None
             while chunk := await process.stdout.read(_CHUNK):
+                produced += len(chunk)
                 yield chunk
 
         try:
@@ -58,5 +63,10 @@ class EspeakTTS(TTSService):
             if process.returncode is None:
                 process.kill()
             await process.wait()
-        if process.returncode not in (0, -9):
-            yield ErrorFrame(error=f"espeak-ng exited with {process.returncode}")
+        assert process.stderr is not None
+        complaint = (await process.stderr.read()).decode(errors="replace").strip()
+        # Failure is no speech, or espeak saying why. The exit code alone is not trusted: when
+        # asyncio's child watcher loses the race to reap the process (the transport's own
+        # `poll()` can reap it first), it reports 255 for a sentence that was spoken whole.
+        if process.returncode not in (0, -9) and (complaint or produced <= _WAV_HEADER):
+            yield ErrorFrame(error=f"espeak-ng: {complaint or 'no audio'}")
