@@ -1,6 +1,8 @@
 """`POST /call` over HTTP: a queued websocket call, and every rule that refuses one."""
 
+import asyncio
 import re
+import sqlite3
 from typing import Any
 
 import httpx
@@ -8,6 +10,7 @@ import pytest
 
 from tests.support.assistants import MODEL, RUNNABLE
 from tests.support.reference import assert_matches
+from voxgate.config import get_settings
 
 pytestmark = pytest.mark.db
 
@@ -305,3 +308,25 @@ async def test_legacy_and_scheduling_fields_are_echoed(client: httpx.AsyncClient
 async def test_create_needs_a_key(anonymous: httpx.AsyncClient) -> None:
     response = await anonymous.post("/call", json={"assistant": {}, "transport": WEBSOCKET})
     assert response.status_code == 401
+
+
+async def test_a_create_waits_for_sqlites_writer_instead_of_failing(
+    client: httpx.AsyncClient,
+) -> None:
+    """Another writer holding SQLite's lock for longer than the driver's default 5 s wait (a
+    loaded server with many live calls) must delay a create, not turn it into a 500."""
+    url = get_settings().resolved_database_url
+    if not url.startswith("sqlite"):
+        pytest.skip("SQLite's single-writer lock")
+    body = {"assistantId": (await make_assistant(client))["id"], "transport": WEBSOCKET}
+    writer = sqlite3.connect(url.split(":///", 1)[1], isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        creating = asyncio.create_task(client.post("/call", json=body, timeout=30))
+        await asyncio.sleep(6)
+        assert not creating.done()  # waiting for the lock
+    finally:
+        writer.execute("COMMIT")
+        writer.close()
+    response = await creating
+    assert response.status_code == 201, response.text
