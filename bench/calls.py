@@ -56,7 +56,8 @@ def assistant(stack: str, fakes: str) -> dict[str, Any]:
 
 
 async def one_call(api: str, body: dict[str, Any], turns: int, hold: float) -> list[Turn]:
-    async with httpx.AsyncClient(base_url=api, headers={"Authorization": f"Bearer {KEY}"}) as http:
+    headers = {"Authorization": f"Bearer {KEY}"}
+    async with httpx.AsyncClient(base_url=api, headers=headers, timeout=60) as http:
         call = {"assistant": body, "transport": {"provider": "vapi.websocket"}}
         created = await http.post("/call", json=call)
         created.raise_for_status()
