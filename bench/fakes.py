@@ -50,6 +50,7 @@ def main() -> None:
         host="127.0.0.1",
         port=options.port,
         log_level="warning",
+        ws_per_message_deflate=False,  # as voxgate's own server: audio is not worth compressing
     )
 
 

@@ -37,6 +37,9 @@ def serve(
         host=host or settings.host,
         port=port or settings.port,
         log_level=settings.log_level.lower(),
+        # A call's socket carries raw audio, which per-message deflate barely shrinks at a
+        # cost of CPU on every frame (7% of a loaded server in bench/calls.py); off.
+        ws_per_message_deflate=False,
     )
 
 
