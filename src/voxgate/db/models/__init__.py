@@ -4,6 +4,7 @@ from voxgate.db.base import Base, Resource
 from voxgate.db.models.api_key import ApiKey
 from voxgate.db.models.assistant import Assistant
 from voxgate.db.models.call import Call
+from voxgate.db.models.chat import Chat
 from voxgate.db.models.file import File
 from voxgate.db.models.org import Org
 from voxgate.db.models.phone_number import PhoneNumber
@@ -15,6 +16,7 @@ __all__ = [
     "Assistant",
     "Base",
     "Call",
+    "Chat",
     "File",
     "Org",
     "PhoneNumber",
