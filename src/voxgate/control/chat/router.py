@@ -28,11 +28,15 @@ from voxgate.wire.chat import Chat, ChatPaginatedResponse, CreateChatDTO, Create
 
 router = APIRouter(prefix="/chat", tags=["Chats"])
 
-_STREAMED: dict[int | str, dict[str, Any]] = {
+_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "With `stream: true`: server-sent events, one per piece of the answer.",
         "content": {"text/event-stream": {"schema": CreateChatStreamResponse.model_json_schema()}},
-    }
+    },
+    502: {
+        "description": "The assistant's model failed before answering.",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}},
+    },
 }
 
 
@@ -60,7 +64,7 @@ async def _stream(org_id: str, chat: PreparedChat, pieces: AsyncIterator[str], f
     "",
     status_code=201,
     response_model=Chat,
-    responses=_STREAMED,
+    responses=_RESPONSES,
     operation_id="ChatController_createChat",
     summary="Ask an assistant in text; the answer whole, or streamed",
 )
