@@ -2,9 +2,8 @@
 
 A streamed chat answers 200 with `text/event-stream`: one `data: {"id", "path", "delta"}` event
 per piece of the answer (`id` is the chat's id, `path` is `chat.output[0].content`), and the
-stream ends when the answer does; the chat is stored then. The first piece is awaited before
-the response starts, so a model that fails at once is a 502 in Vapi's error shape, not an empty
-stream. A model that fails mid-answer ends the stream early and nothing is stored.
+stream ends when the answer does (no terminator: Vapi's documented clients parse every `data:`
+line as JSON); the chat is stored then. Failures: see running.py.
 """
 
 import json
@@ -14,21 +13,18 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, StreamingResponse
-from loguru import logger
 
 from voxgate.auth.deps import CurrentOrg, DbSession
+from voxgate.control.chat.running import Streamed, run_whole
 from voxgate.control.chat.schemas import ChatPageQuery
-from voxgate.control.chat.service import OUTPUT_PATH, PreparedChat, kind, prepare_chat, store_chat
+from voxgate.control.chat.service import OUTPUT_PATH, kind, prepare_chat
 from voxgate.control.crud import Repository
 from voxgate.control.listing import pagination
-from voxgate.db.session import get_sessionmaker
-from voxgate.engine.chat import ChatFailed, answer
-from voxgate.errors import BadGateway
 from voxgate.wire.chat import Chat, ChatPaginatedResponse, CreateChatDTO, CreateChatStreamResponse
 
 router = APIRouter(prefix="/chat", tags=["Chats"])
 
-_RESPONSES: dict[int | str, dict[str, Any]] = {
+RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "With `stream: true`: server-sent events, one per piece of the answer.",
         "content": {"text/event-stream": {"schema": CreateChatStreamResponse.model_json_schema()}},
@@ -40,31 +36,17 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _event(chat_id: str, delta: str) -> str:
-    return f"data: {json.dumps({'id': chat_id, 'path': OUTPUT_PATH, 'delta': delta})}\n\n"
-
-
-async def _stream(org_id: str, chat: PreparedChat, pieces: AsyncIterator[str], first: str) -> Any:
-    text = first
-    if first:
-        yield _event(chat.id, first)
-    try:
-        async for piece in pieces:
-            text += piece
-            yield _event(chat.id, piece)
-    except ChatFailed as error:
-        logger.warning(f"chat {chat.id} failed mid-answer: {error}")
-        return
-    async with get_sessionmaker()() as session:
-        await store_chat(session, org_id, chat, text)
-        await session.commit()
+async def _events(streamed: Streamed) -> AsyncIterator[str]:
+    async for piece in streamed.pieces():
+        event = {"id": streamed.chat.id, "path": OUTPUT_PATH, "delta": piece}
+        yield f"data: {json.dumps(event)}\n\n"
 
 
 @router.post(
     "",
     status_code=201,
     response_model=Chat,
-    responses=_RESPONSES,
+    responses=RESPONSES,
     operation_id="ChatController_createChat",
     summary="Ask an assistant in text; the answer whole, or streamed",
 )
@@ -72,22 +54,11 @@ async def create_one(body: CreateChatDTO, org: CurrentOrg, session: DbSession) -
     data = body.model_dump(mode="json", by_alias=True, exclude_unset=True, exclude_none=True)
     chat = await prepare_chat(session, org.org_id, data)
     if not body.stream:
-        try:
-            text = await answer(chat.turn)
-        except ChatFailed as error:
-            raise BadGateway(f"The assistant's model failed: {error}") from None
-        row = await store_chat(session, org.org_id, chat, text)
+        row = await run_whole(session, org.org_id, chat)
         return JSONResponse(kind.render(row), status_code=201)
-    pieces = aiter(chat.turn.pieces())
-    try:
-        first = await anext(pieces)
-    except StopAsyncIteration:
-        first = ""  # the model answered nothing
-    except ChatFailed as error:
-        raise BadGateway(f"The assistant's model failed: {error}") from None
-    return StreamingResponse(
-        _stream(org.org_id, chat, pieces, first), media_type="text/event-stream"
-    )
+    streamed = Streamed(org.org_id, chat)
+    await streamed.start()
+    return StreamingResponse(_events(streamed), media_type="text/event-stream")
 
 
 @router.get(
