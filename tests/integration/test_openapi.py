@@ -135,7 +135,7 @@ async def test_a_resource_is_served_whole_once_it_is_served(document: dict[str, 
     # The operations, by tag; a tag whose router has not landed yet is skipped.
     expected: dict[str, set[tuple[str, str]]] = {
         "Assistants": set(), "Squads": set(), "Tools": set(), "Phone Numbers": set(),
-        "Files": set(), "Calls": set(), "Chats": set(),
+        "Files": set(), "Calls": set(), "Chats": set(), "Sessions": set(),
     }  # fmt: skip
     for method, path, op in operations(reference()):
         if op["tags"][0] in expected and not op["operationId"].startswith("CallArtifact"):

@@ -5,11 +5,14 @@ The assistant is resolved as a call resolves it (`call/resolve.py`: saved or inl
 (`engine/variables.py`, `transport.conversationType` = `chat`). A chat that names no assistant
 but a `previousChatId` continues with that chat's assistant and overrides. The conversation
 the model gets is the previous chat's `messages` and `output`, then `input`; the system prompt
-is the assistant's, as in a call. Squads, sessions and SMS are refused with a 400 that says so.
+is the assistant's, as in a call. A chat naming a `sessionId` is answered by the session's
+assistant with the session's overrides (the chat's own do not apply, as in Vapi), given the
+session's messages, and appends its input and answer to them. Squads and SMS are refused with a
+400 that says so.
 """
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from voxgate.control.call.resolve import NoAssistant, resolve_assistant
 from voxgate.control.chat.messages import as_messages, for_llm, stored
 from voxgate.control.crud import Document, Kind, Repository
+from voxgate.control.session.service import append, open_session
 from voxgate.db.base import new_id
 from voxgate.db.models import Chat as ChatRow
 from voxgate.engine.chat import TextTurn
@@ -27,8 +31,9 @@ from voxgate.errors import BadRequest, NotFound
 NO_SOURCE = "Couldn't Get Assistant. Need Either `assistant`, `assistantId` Or `previousChatId`."
 ONE_SOURCE = "Only one of `assistant` and `assistantId` may be set."
 NO_SQUADS = "Chats with a squad are not supported by voxgate yet. Chat with an assistant."
-NO_SESSIONS = (
-    "Sessions are not supported by voxgate yet. Continue a conversation with `previousChatId`."
+SESSION_OR_PREVIOUS = "`sessionId` and `previousChatId` are mutually exclusive."
+SESSION_HAS_ASSISTANT = (
+    "A session has its own assistant: `assistant` and `assistantId` cannot be set with `sessionId`."
 )
 NO_SMS = "SMS chats (`transport`) are not supported by voxgate yet."
 OUTPUT_PATH = "chat.output[0].content"
@@ -52,13 +57,17 @@ class PreparedChat:
     id: str
     record: Document
     turn: TextTurn
+    session_id: str | None = None
+    added: list[Document] = field(default_factory=list)  # to append to the session
 
 
 def _check_request(data: Document) -> None:
     if "squad" in data or "squadId" in data:
         raise BadRequest(NO_SQUADS)
-    if "sessionId" in data:
-        raise BadRequest(NO_SESSIONS)
+    if "sessionId" in data and "previousChatId" in data:
+        raise BadRequest(SESSION_OR_PREVIOUS)
+    if "sessionId" in data and ("assistant" in data or "assistantId" in data):
+        raise BadRequest(SESSION_HAS_ASSISTANT)
     if "transport" in data:
         raise BadRequest(NO_SMS)
     if "assistant" in data and "assistantId" in data:
@@ -108,25 +117,36 @@ def _rendered(chat_id: str, assistant: Document, source: Document) -> Document:
     return render_assistant(assistant, values_for(info))
 
 
+async def _conversation(
+    session: AsyncSession, org_id: str, data: Document
+) -> tuple[Document, list[Document]]:
+    """Who answers, and the messages before this chat's input."""
+    if "sessionId" in data:
+        kept = await open_session(session, org_id, data["sessionId"])
+        return _source(kept, None), list(kept.get("messages", []))
+    if "previousChatId" in data:
+        previous = await _previous(session, org_id, data["previousChatId"])
+        history = [*previous.get("messages", []), *previous.get("output", [])]
+        return _source(data, previous), history
+    return _source(data, None), []
+
+
 async def prepare_chat(session: AsyncSession, org_id: str, data: Document) -> PreparedChat:
     """Checks the request and builds the model's turn; raises `BadRequest` when it cannot run."""
     _check_request(data)
-    previous = None
-    if "previousChatId" in data:
-        previous = await _previous(session, org_id, data["previousChatId"])
-    source = _source(data, previous)
+    source, history = await _conversation(session, org_id, data)
     chat_id = new_id()
     assistant = _rendered(chat_id, await _assistant(session, org_id, source), source)
     now_ms = int(time.time() * 1000)
-    history = [*(previous or {}).get("messages", []), *(previous or {}).get("output", [])]
-    messages = [*history, *(stored(m, now_ms) for m in as_messages(data["input"]))]
+    added = [stored(m, now_ms) for m in as_messages(data["input"])]
+    messages = [*history, *added]
     try:
         turn = TextTurn(assistant, [for_llm(m) for m in messages])
     except ProviderError as error:
         raise BadRequest(str(error)) from None
     # A chat that continues another names its assistant too, so lists filter it alike.
     record = {**source, **data, "messages": messages}
-    return PreparedChat(chat_id, record, turn)
+    return PreparedChat(chat_id, record, turn, data.get("sessionId"), added)
 
 
 async def store_chat(
@@ -134,4 +154,6 @@ async def store_chat(
 ) -> ChatRow:
     output: list[dict[str, Any]] = [{"role": "assistant", "content": answer}]
     record = {**chat.record, "output": output, "cost": 0, "costs": []}
+    if chat.session_id is not None:
+        await append(session, org_id, chat.session_id, [*chat.added, *output])
     return await Repository(session, kind, org_id).create(record, id=chat.id)

@@ -8,6 +8,7 @@ from voxgate.db.models.chat import Chat
 from voxgate.db.models.file import File
 from voxgate.db.models.org import Org
 from voxgate.db.models.phone_number import PhoneNumber
+from voxgate.db.models.session import Session
 from voxgate.db.models.squad import Squad
 from voxgate.db.models.tool import Tool
 
@@ -21,6 +22,7 @@ __all__ = [
     "Org",
     "PhoneNumber",
     "Resource",
+    "Session",
     "Squad",
     "Tool",
 ]

@@ -223,7 +223,7 @@ async def test_bad_chats_are_400s(client: httpx.AsyncClient, llm: FakeLLM) -> No
          "property colour should not exist"),
         ({"assistantId": assistant_id, "input": [{"role": "robot", "content": "Hi"}]}, "role"),
         ({"squadId": assistant_id, "input": "Hi"}, "squad"),
-        ({"assistantId": assistant_id, "sessionId": assistant_id, "input": "Hi"}, "Sessions"),
+        ({"assistantId": assistant_id, "sessionId": assistant_id, "input": "Hi"}, "own assistant"),
         ({"assistantId": "6a1f0e0e-0000-4000-8000-000000000000", "input": "Hi"},
          "Does Not Exist"),
         ({"previousChatId": "6a1f0e0e-0000-4000-8000-000000000000", "input": "Hi"},
