@@ -8,7 +8,7 @@ supports answers chats too, with the same settings (the system prompt is the ser
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 
 from pipecat.frames.frames import (
@@ -66,7 +66,7 @@ class TextTurn:
             raise ProviderError(f"assistant.model: {error}") from None
         self._messages = messages
 
-    async def pieces(self) -> AsyncIterator[str]:
+    async def pieces(self) -> AsyncGenerator[str]:
         """The answer as the model streams it; raises `ChatFailed` when the model fails."""
         queue: asyncio.Queue[str | None] = asyncio.Queue()
         errors: list[str] = []

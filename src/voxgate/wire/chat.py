@@ -5,7 +5,7 @@ the conversation it continues (`previousChatId`), and the assistant's answer in 
 Messages are OpenAI's `{role, content}`, as Vapi's chat docs show them; see `chat_message`.
 """
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
@@ -43,8 +43,12 @@ class ChatFields(WireModel):
     transport: dict[str, Any] | None = None
 
 
+# At least one message: the model must be asked something.
+Input = str | Annotated[list[ChatMessage], Field(min_length=1)]
+
+
 class CreateChatDTO(ChatFields):
-    input: str | list[ChatMessage]
+    input: Input
     stream: bool = Field(
         default=False, description="Answer with server-sent events, one per piece of text."
     )

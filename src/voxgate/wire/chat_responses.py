@@ -11,11 +11,11 @@ from typing import Any, Literal
 from pydantic import Field
 
 from voxgate.kit.schema import WireModel
-from voxgate.wire.chat import ChatFields, ChatMessage
+from voxgate.wire.chat import ChatFields, Input
 
 
 class OpenAIResponsesRequest(ChatFields):
-    input: str | list[ChatMessage]
+    input: Input
     stream: bool = Field(default=True, description="Server-sent events unless false.")
     model: str | None = Field(default=None, description="Ignored: the assistant's model answers.")
     previous_response_id: str | None = Field(

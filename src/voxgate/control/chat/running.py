@@ -5,7 +5,7 @@ once is a 502 in Vapi's error shape rather than an empty stream; a model that fa
 ends the stream early (`Streamed.failure` says why) and nothing is stored.
 """
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 
 from loguru import logger
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,7 +36,7 @@ class Streamed:
         self.org_id, self.chat = org_id, chat
         self.text = ""
         self.failure: str | None = None
-        self._rest: AsyncIterator[str] = aiter(chat.turn.pieces())
+        self._rest: AsyncGenerator[str] = chat.turn.pieces()
         self._first = ""
 
     async def start(self) -> None:
@@ -60,6 +60,9 @@ class Streamed:
             logger.warning(f"chat {self.chat.id} failed mid-answer: {error}")
             self.failure = str(error)
             return
+        finally:
+            # A client that hangs up leaves the model's turn suspended: end its pipeline now.
+            await self._rest.aclose()
         async with get_sessionmaker()() as session:
             await store_chat(session, self.org_id, self.chat, self.text)
             await session.commit()

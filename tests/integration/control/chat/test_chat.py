@@ -137,6 +137,18 @@ async def test_a_streamed_chat_sends_the_answer_piece_by_piece(
     assert stored.json()["output"] == [{"role": "assistant", "content": REPLY}]
 
 
+async def test_a_stream_broken_off_by_the_model_stores_no_chat(
+    client: httpx.AsyncClient, llm: FakeLLM
+) -> None:
+    assistant_id = await saved_assistant(client, llm)
+    llm.fail_after_words = 2
+    body = {"assistantId": assistant_id, "input": "Will it rain?", "stream": True}
+    response = await client.post("/chat", json=body)
+    assert response.status_code == 200
+    assert "".join(event["delta"] for event in events(response)) == "It is"
+    assert (await client.get("/chat")).json()["results"] == []
+
+
 async def test_an_anthropic_assistant_chats_too(
     client: httpx.AsyncClient, anthropic: FakeAnthropic
 ) -> None:
@@ -222,6 +234,7 @@ async def test_bad_chats_are_400s(client: httpx.AsyncClient, llm: FakeLLM) -> No
         ({"assistantId": assistant_id, "input": "Hi", "colour": "red"},
          "property colour should not exist"),
         ({"assistantId": assistant_id, "input": [{"role": "robot", "content": "Hi"}]}, "role"),
+        ({"assistantId": assistant_id, "input": []}, "input"),
         ({"squadId": assistant_id, "input": "Hi"}, "squad"),
         ({"assistantId": assistant_id, "sessionId": assistant_id, "input": "Hi"}, "own assistant"),
         ({"assistantId": "6a1f0e0e-0000-4000-8000-000000000000", "input": "Hi"},

@@ -58,6 +58,23 @@ async def test_a_streamed_response_sends_deltas_then_done_and_completed(
     assert [m["content"] for m in llm.requests[-1]["messages"][1:]] == ["Rain?", REPLY, "Sure?"]
 
 
+async def test_a_model_failing_mid_answer_ends_the_stream_with_an_error_event(
+    client: httpx.AsyncClient, llm: FakeLLM
+) -> None:
+    assistant_id = await saved_assistant(client, llm)
+    llm.fail_after_words = 2
+    response = await client.post(
+        "/chat/responses", json={"assistantId": assistant_id, "input": "?"}
+    )
+    assert response.status_code == 200
+    *deltas, (kind, error) = events(response)
+    assert "".join(event["delta"] for _, event in deltas) == " ".join(REPLY.split(" ")[:2])
+    assert kind == error["type"] == "error"
+    assert_matches(error, "ResponseErrorEvent")
+    assert "fake failure mid-stream" in error["message"]
+    assert (await client.get("/chat")).json()["results"] == []  # nothing stored
+
+
 async def test_openais_client_reads_voxgate_responses(
     live_server: LiveServer, api_key: str, client: httpx.AsyncClient, llm: FakeLLM
 ) -> None:
