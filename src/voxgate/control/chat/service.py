@@ -123,6 +123,8 @@ async def _conversation(
     """Who answers, and the messages before this chat's input."""
     if "sessionId" in data:
         kept = await open_session(session, org_id, data["sessionId"])
+        if "assistant" not in kept and "assistantId" not in kept:
+            raise BadRequest(f"Session {data['sessionId']} has no assistant to answer.")
         return _source(kept, None), list(kept.get("messages", []))
     if "previousChatId" in data:
         previous = await _previous(session, org_id, data["previousChatId"])

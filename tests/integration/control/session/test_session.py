@@ -126,6 +126,10 @@ async def test_a_session_takes_no_chat_once_completed_or_expired(
         response = await client.post("/chat", json={**body, **extra})
         assert response.status_code == 400 and expected in response.json()["message"]
 
+    alone = await new_session(client, {"name": "No one"})
+    response = await client.post("/chat", json={"sessionId": alone["id"], "input": "Hi"})
+    assert response.status_code == 400 and "has no assistant" in response.json()["message"]
+
     later = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=61)
     monkeypatch.setattr("voxgate.control.session.service.utcnow", lambda: later)
     response = await client.post("/chat", json=body)
