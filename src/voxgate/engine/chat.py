@@ -83,14 +83,20 @@ class TextTurn:
         await runner.add_workers(worker)
         await worker.queue_frame(LLMContextFrame(LLMContext(messages=self._messages)))  # type: ignore[arg-type]
         running = asyncio.create_task(runner.run())
+        # A deadline per wait, not `asyncio.timeout` around the loop: it must not fire while the
+        # consumer holds a piece (a generator's caller may do anything between two pieces).
+        deadline = asyncio.get_running_loop().time() + CHAT_TIMEOUT_SECONDS
+
+        def left() -> float:
+            return max(0.0, deadline - asyncio.get_running_loop().time())
+
         try:
-            async with asyncio.timeout(CHAT_TIMEOUT_SECONDS):
-                while (piece := await queue.get()) is not None:
-                    yield piece
-                # The service reports an error upstream before it ends its answer; the error is
-                # a system frame, handled before the EndFrame queued now has gone through.
-                await worker.queue_frame(EndFrame())
-                await running
+            while (piece := await asyncio.wait_for(queue.get(), left())) is not None:
+                yield piece
+            # The service reports an error upstream before it ends its answer; the error is a
+            # system frame, handled before the EndFrame queued now has gone through.
+            await worker.queue_frame(EndFrame())
+            await asyncio.wait_for(asyncio.shield(running), left())
         except TimeoutError:
             raise ChatFailed(
                 f"the model did not answer within {CHAT_TIMEOUT_SECONDS:g} s"
