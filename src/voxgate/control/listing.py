@@ -41,6 +41,13 @@ class ListQuery(BaseModel):
         # A bound without an offset is read as UTC, like every timestamp we return.
         if isinstance(value, datetime) and value.tzinfo is None:
             return value.replace(tzinfo=UTC)
+        if isinstance(value, datetime):
+            try:  # year 1 ahead of UTC is before year 1 in UTC: PostgreSQL's driver fails (a 500)
+                value.astimezone(UTC)
+            except OverflowError:
+                raise PydanticCustomError(
+                    "datetime_range", "must be a date-time between years 1 and 9999 in UTC"
+                ) from None
         return value
 
     @field_validator("*", mode="after")
