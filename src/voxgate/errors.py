@@ -36,3 +36,9 @@ class Unauthorized(VoxgateError):
 
 class NotFound(VoxgateError):
     status_code = 404
+
+
+class BadGateway(VoxgateError):
+    """A vendor this server relies on (an assistant's model) failed."""
+
+    status_code = 502

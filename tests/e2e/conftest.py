@@ -28,6 +28,7 @@ def llm(fake_llm: FakeLLM) -> FakeLLM:
     fake_llm.requests.clear()
     fake_llm.status = 200
     fake_llm.tool_call = None
+    fake_llm.fail_after_words = None
     return fake_llm
 
 

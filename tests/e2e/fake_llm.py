@@ -21,6 +21,8 @@ class FakeLLM:
         self.requests: list[dict[str, Any]] = []
         self.status = 200  # anything else: answered with that status and an error body
         self.tool_call: str | None = None
+        # Set: the stream breaks off after that many words with OpenAI's mid-stream error chunk.
+        self.fail_after_words: int | None = None
         self.app = FastAPI()
         self.app.post("/v1/chat/completions")(self._complete)
 
@@ -46,6 +48,10 @@ class FakeLLM:
         async def stream() -> AsyncIterator[str]:
             yield self._chunk({"role": "assistant", "content": ""})
             for index, word in enumerate(self.reply.split(" ")):
+                if index == self.fail_after_words:
+                    error = {"message": "fake failure mid-stream", "type": "server_error"}
+                    yield f"data: {json.dumps({'error': error})}\n\n"
+                    return
                 yield self._chunk({"content": word if index == 0 else " " + word})
             yield self._chunk({}, "stop")
             yield "data: [DONE]\n\n"

@@ -37,6 +37,9 @@ COMMON_FILTERS = {"limit"} | {
 BEYOND_THE_REFERENCE = {
     ("get", "/file/{id}/content"): "FileController_download",  # what File.url points at
 }
+# Vapi documents these bodies under 200 beside an empty 201, NestJS's default status for a POST,
+# which is what is answered (VAPI-BEHAVIOUR §1.3); ours document the body under that 201.
+BODY_UNDER_200 = {("post", "/chat"), ("post", "/chat/responses")}
 
 
 @pytest.fixture
@@ -132,7 +135,7 @@ async def test_a_resource_is_served_whole_once_it_is_served(document: dict[str, 
     # The operations, by tag; a tag whose router has not landed yet is skipped.
     expected: dict[str, set[tuple[str, str]]] = {
         "Assistants": set(), "Squads": set(), "Tools": set(), "Phone Numbers": set(),
-        "Files": set(), "Calls": set(),
+        "Files": set(), "Calls": set(), "Chats": set(), "Sessions": set(),
     }  # fmt: skip
     for method, path, op in operations(reference()):
         if op["tags"][0] in expected and not op["operationId"].startswith("CallArtifact"):
@@ -152,6 +155,8 @@ async def test_bodies_use_the_reference_component_names(document: dict[str, Any]
         reference_bodies = bodies(theirs[method, path])
         for where, schema in bodies(ours).items():
             names = components_at_top(schema)
+            if (method, path) in BODY_UNDER_200 and where.startswith("201 "):
+                where = where.replace("201 ", "200 ", 1)
             allowed = components_at_top(reference_bodies.get(where))
             label = f"{method.upper()} {path} {where}"
             assert names <= allowed, f"{label}: {sorted(names - allowed)} not in the reference"

@@ -1,5 +1,6 @@
 """List query parameters as the SDKs send them (`limit=10.0`, offsets, microseconds)."""
 
+import math
 import operator
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -40,6 +41,13 @@ class ListQuery(BaseModel):
         # A bound without an offset is read as UTC, like every timestamp we return.
         if isinstance(value, datetime) and value.tzinfo is None:
             return value.replace(tzinfo=UTC)
+        if isinstance(value, datetime):
+            try:  # year 1 ahead of UTC is before year 1 in UTC: PostgreSQL's driver fails (a 500)
+                value.astimezone(UTC)
+            except OverflowError:
+                raise PydanticCustomError(
+                    "datetime_range", "must be a date-time between years 1 and 9999 in UTC"
+                ) from None
         return value
 
     @field_validator("*", mode="after")
@@ -67,3 +75,17 @@ class PageQuery(ListQuery):
     page: float = Field(default=1, ge=1, allow_inf_nan=False)
     sort_order: Literal["ASC", "DESC"] = Field(default="DESC", alias="sortOrder")
     sort_by: Literal["createdAt", "cost", "duration"] = Field(default="createdAt", alias="sortBy")
+
+
+def pagination(query: PageQuery, total: int) -> dict[str, Any]:
+    """`PaginationMeta` of the page `query` asked for, out of `total` rows."""
+    pages = math.ceil(total / query.size) if query.size else 0
+    page = int(query.page)
+    return {
+        "itemsPerPage": query.size,
+        "totalItems": total,
+        "currentPage": page,
+        "totalPages": pages,
+        "hasNextPage": page < pages,
+        "sortOrder": query.sort_order,
+    }

@@ -4,7 +4,6 @@
 rather than the reference's `findAll`.
 """
 
-import math
 from typing import Any
 
 from fastapi import APIRouter, Query
@@ -13,7 +12,7 @@ from pydantic import Field, field_validator
 
 from voxgate.auth.deps import CurrentOrg, DbSession
 from voxgate.control.crud import Kind, Repository
-from voxgate.control.listing import PageQuery
+from voxgate.control.listing import PageQuery, pagination
 from voxgate.control.phone_number import service
 from voxgate.control.variants import variant_router
 from voxgate.db.models import PhoneNumber as PhoneNumberRow
@@ -36,19 +35,6 @@ class PhoneNumberPageQuery(PageQuery):
         if value is not None and "\x00" in value:
             raise ValueError("search must not contain the null character")
         return value
-
-
-def pagination(query: PageQuery, total: int) -> dict[str, Any]:
-    pages = math.ceil(total / query.size) if query.size else 0
-    page = int(query.page)
-    return {
-        "itemsPerPage": query.size,
-        "totalItems": total,
-        "currentPage": page,
-        "totalPages": pages,
-        "hasNextPage": page < pages,
-        "sortOrder": query.sort_order,
-    }
 
 
 paginated = APIRouter(prefix="/v2/phone-number", tags=["Phone Numbers"])

@@ -4,9 +4,11 @@ from voxgate.db.base import Base, Resource
 from voxgate.db.models.api_key import ApiKey
 from voxgate.db.models.assistant import Assistant
 from voxgate.db.models.call import Call
+from voxgate.db.models.chat import Chat
 from voxgate.db.models.file import File
 from voxgate.db.models.org import Org
 from voxgate.db.models.phone_number import PhoneNumber
+from voxgate.db.models.session import Session
 from voxgate.db.models.squad import Squad
 from voxgate.db.models.tool import Tool
 
@@ -15,10 +17,12 @@ __all__ = [
     "Assistant",
     "Base",
     "Call",
+    "Chat",
     "File",
     "Org",
     "PhoneNumber",
     "Resource",
+    "Session",
     "Squad",
     "Tool",
 ]
