@@ -15,7 +15,7 @@ from voxgate.auth.deps import CurrentOrg, DbSession
 from voxgate.control.call.artifact_store import remove_artifacts
 from voxgate.control.call.schemas import CallListQuery
 from voxgate.control.call.service import create_call, kind
-from voxgate.control.crud import Repository, merge
+from voxgate.control.crud import Repository, is_uuid, merge
 from voxgate.control.file.storage import Effects
 from voxgate.control.listing import ListQuery
 from voxgate.db.models import Call as CallRow
@@ -91,6 +91,7 @@ async def remove_one(
     committed."""
     repo = Repository(session, kind, org.org_id)
     ids = list(dict.fromkeys(body.ids)) if body and body.ids else [str(id)]
+    ids = [call_id for call_id in ids if is_uuid(call_id)]  # no other id is stored
     found = {row.id: row for row in await repo.list(ListQuery(limit=len(ids)), CallRow.id.in_(ids))}
     rows = [found[call_id] for call_id in ids if call_id in found]
     if not rows:
