@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from voxgate.control.assistant.router import router as assistant
 from voxgate.control.call.artifacts import router as call_artifacts
+from voxgate.control.call.monitor import router as call_monitor
 from voxgate.control.call.router import router as call
 from voxgate.control.call.socket import router as call_socket
 from voxgate.control.file.router import router as file
@@ -12,5 +13,5 @@ from voxgate.control.squad.router import router as squad
 from voxgate.control.tool.router import router as tool
 
 ROUTERS: tuple[APIRouter, ...] = (
-    assistant, squad, call, call_artifacts, call_socket, phone_number, tool, file
+    assistant, squad, call, call_artifacts, call_socket, call_monitor, phone_number, tool, file
 )  # fmt: skip
