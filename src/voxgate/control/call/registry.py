@@ -29,3 +29,4 @@ def registered(call_id: str, org_id: str, session: CallSession) -> Iterator[None
         yield
     finally:
         live_sessions.pop(call_id, None)
+        session.listen.close()  # listeners are let go even if the run failed before its end
