@@ -47,6 +47,19 @@ async def test_customer_left_assistant_right_and_the_end_is_told() -> None:
     assert split(assistant) == ({0}, {-2000})
 
 
+async def test_an_8_khz_assistant_is_resampled_to_16_khz() -> None:
+    tap = ListenTap()
+    async with tap.listen() as queue:
+        frames = [OutputAudioRawFrame(tone(-2000, 800), 8000, 1) for _ in range(10)]  # 1 s
+        await run_test(tap.processor, frames_to_send=frames)
+        tap.close()
+        heard = [chunk for chunk in await drain(queue) if chunk is not None]
+    stereo = b"".join(heard)
+    # One second at 16 kHz, less what the streaming resampler still holds at the end.
+    assert 0.9 * 16000 < len(stereo) / 4 <= 16000
+    assert split(stereo)[0] == {0}
+
+
 async def test_a_listener_that_never_reads_loses_audio_not_the_end() -> None:
     tap = ListenTap()
     async with tap.listen() as queue:

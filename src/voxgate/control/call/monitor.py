@@ -25,6 +25,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from voxgate.auth.keys import find_key
 from voxgate.control.call.registry import LiveCall, live_sessions
+from voxgate.control.call.socket import POLICY_VIOLATION
 from voxgate.control.crud import is_uuid
 from voxgate.db.models import Call as CallRow
 from voxgate.db.session import get_sessionmaker
@@ -32,7 +33,6 @@ from voxgate.engine.listen import Listener
 from voxgate.errors import BadRequest, Forbidden, NotFound, Unauthorized
 from voxgate.wire.call_urls import CONTROL_PATH, LISTEN_PATH
 
-POLICY_VIOLATION = 1008
 router = APIRouter()
 
 
