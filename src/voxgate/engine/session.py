@@ -176,7 +176,7 @@ class CallSession:
         if isinstance(asked, Refused):
             return asked.reason
         if self.ended_reason is not None:
-            return "The call has ended."
+            return "The call is ending."
         if self._worker is None and asked != HANG_UP:
             return "The call is still starting; try again in a moment."
         if asked == HANG_UP:

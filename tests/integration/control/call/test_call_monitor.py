@@ -159,7 +159,7 @@ async def test_end_call_through_the_control_url_cancels_the_call_once(
         again = await anonymous.post(control_path(call_id), json={"type": "end-call"})
     assert (wrapped.status_code, wrapped.json()) == (200, {})
     assert session.ended_reason == "manually-canceled"
-    assert again.status_code == 400 and again.json()["message"] == "The call has ended."
+    assert again.status_code == 400 and again.json()["message"] == "The call is ending."
 
 
 async def test_turned_off_control_and_listening_are_refused(
