@@ -141,6 +141,11 @@ async def test_a_listener_hears_the_customer_left_and_the_assistant_right(
     assert voiced(utterance) in voiced(left)
     assistant_only = [rt for lt, rt in chunks if loudness(lt) == 0 and loudness(rt) > 300]
     customer_only = [lt for lt, rt in chunks if loudness(rt) == 0 and loudness(lt) > 300]
+    print(
+        f"\nlisten: {seconds(left):.1f} s of stereo, assistant alone "
+        f"{seconds(b''.join(assistant_only)):.1f} s, customer alone "
+        f"{seconds(b''.join(customer_only)):.1f} s"
+    )
     # The rest of the greeting and the reply (about 2 s each), the question (about 2 s).
     assert seconds(b"".join(assistant_only)) > 2.5
     assert seconds(b"".join(customer_only)) > 1.0
