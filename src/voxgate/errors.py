@@ -34,6 +34,10 @@ class Unauthorized(VoxgateError):
         super().__init__(message)
 
 
+class Forbidden(VoxgateError):
+    status_code = 403
+
+
 class NotFound(VoxgateError):
     status_code = 404
 

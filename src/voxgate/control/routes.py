@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from voxgate.control.assistant.router import router as assistant
 from voxgate.control.call.artifacts import router as call_artifacts
+from voxgate.control.call.monitor import router as call_monitor
 from voxgate.control.call.router import router as call
 from voxgate.control.call.socket import router as call_socket
 from voxgate.control.chat.responses import router as chat_responses
@@ -15,6 +16,6 @@ from voxgate.control.squad.router import router as squad
 from voxgate.control.tool.router import router as tool
 
 ROUTERS: tuple[APIRouter, ...] = (
-    assistant, squad, call, call_artifacts, call_socket, chat, chat_responses,
+    assistant, squad, call, call_artifacts, call_socket, call_monitor, chat, chat_responses,
     session, phone_number, tool, file,
 )  # fmt: skip

@@ -4,6 +4,7 @@ Turn-taking (Silero VAD, a silence timeout, interruptions, the caller's silence)
 assistant's plans as `turn_plan.py` maps them; the LLM's functions come from `tools.py`.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,12 +48,12 @@ class Built:
 
 
 def build_pipeline(
-    assistant: dict[str, Any], transport: SocketTransport, recorder: FrameProcessor
+    assistant: dict[str, Any], transport: SocketTransport, taps: Sequence[FrameProcessor]
 ) -> Built:
     """Services first (a provider that cannot run fails here, before any audio flows).
 
-    The `recorder` sits after the output, where it sees both the caller's and the assistant's
-    audio as sent (`engine/recording.py`)."""
+    The `taps` (the recorder, the listen tap) sit after the output, where they see both the
+    caller's and the assistant's audio as sent (`engine/recording.py`, `engine/listen.py`)."""
     stt, llm, tts = build_stt(assistant), build_llm(assistant), build_tts(assistant)
     # The system prompt is the LLM service's `system_instruction`, not a context message.
     tools = tools_schema(assistant)
@@ -73,7 +74,7 @@ def build_pipeline(
             tts,
             Backoff(backoff_seconds(assistant)),
             transport.output(),
-            recorder,
+            *taps,
             aggregators.assistant(),
         ]
     )

@@ -1,11 +1,14 @@
-"""Text frames from the client (VAPI-BEHAVIOUR §6.2): what each asks of the call.
+"""Live-control messages (VAPI-BEHAVIOUR §6.2): what each asks of the call.
+
+They come from the client's socket as text frames and from `POST {monitor.controlUrl}`; both go
+through `interpret_message`, and the session carries out the answer (`CallSession.handle`).
 
 Served today: `say` (spoken verbatim, after what is already queued; with `endCallAfterSpoken` the
-call then ends), `add-message` (appended to
-the LLM's context, answered unless `triggerResponseEnabled` is false), `end-call` and `hangup`,
-and `control` (`mute-assistant`, `unmute-assistant`, `mute-customer`, `unmute-customer`,
-`say-first-message`), which the session carries out.
-Anything else, or anything malformed, is ignored, as a live call must not fall over on it.
+call then ends), `add-message` (appended to the LLM's context, answered unless
+`triggerResponseEnabled` is false), `end-call` and `hangup`, and `control` (`mute-assistant`,
+`unmute-assistant`, `mute-customer`, `unmute-customer`, `say-first-message`).
+Anything else, or anything malformed, is `Refused` with the reason: the control endpoint answers
+it with a 400, the socket ignores it, as a live call must not fall over on it.
 """
 
 import json
@@ -19,6 +22,8 @@ CONTROLS = frozenset(
     {"mute-assistant", "unmute-assistant", "mute-customer", "unmute-customer", "say-first-message"}
 )
 _ROLES = ("assistant", "function", "system", "tool", "user")
+_NOT_SERVED = ("transfer", "handoff", "send-transport-message")
+_TYPES = ("say", "add-message", "control", "end-call")
 
 
 @dataclass
@@ -28,35 +33,39 @@ class SayThenHangUp:
     text: str
 
 
-def _say(message: dict[str, Any]) -> list[Frame] | SayThenHangUp:
+@dataclass
+class Refused:
+    """A message that asks nothing this server can do, and why."""
+
+    reason: str
+
+
+Asked = list[Frame] | str | SayThenHangUp | Refused
+
+
+def _say(message: dict[str, Any]) -> list[Frame] | SayThenHangUp | Refused:
     # The spec names it `content`; the web SDK sends `message`.
     text = message.get("content", message.get("message"))
     if not isinstance(text, str) or not text.strip():
-        return []
+        return Refused("`say` needs the text to speak in `content` (or `message`).")
     if message.get("endCallAfterSpoken") is True:
         return SayThenHangUp(text)
     return [TTSSpeakFrame(text)]
 
 
-def _add_message(message: dict[str, Any]) -> list[Frame]:
+def _add_message(message: dict[str, Any]) -> list[Frame] | Refused:
     added = message.get("message")
     if not isinstance(added, dict) or added.get("role") not in _ROLES:
-        return []
+        return Refused(f"`add-message` needs `message.role`, one of {', '.join(_ROLES)}.")
     if not isinstance(added.get("content"), str):
-        return []
+        return Refused("`add-message` needs `message.content`, a string.")
     run = message.get("triggerResponseEnabled", True) is not False
     entry: Any = {"role": added["role"], "content": added["content"]}
     return [LLMMessagesAppendFrame(messages=[entry], run_llm=run)]
 
 
-def interpret(text: str) -> list[Frame] | str | SayThenHangUp:
-    """The frames to queue for a client's message, HANG_UP, one of CONTROLS or SayThenHangUp."""
-    try:
-        message = json.loads(text)
-    except ValueError:
-        return []
-    if not isinstance(message, dict):
-        return []
+def interpret_message(message: dict[str, Any]) -> Asked:
+    """The frames to queue for a message, HANG_UP, one of CONTROLS, SayThenHangUp or Refused."""
     kind = message.get("type")
     if kind in ("end-call", "hangup"):
         return HANG_UP
@@ -64,7 +73,28 @@ def interpret(text: str) -> list[Frame] | str | SayThenHangUp:
         return _say(message)
     if kind == "add-message":
         return _add_message(message)
-    control = message.get("control")
-    if kind == "control" and isinstance(control, str) and control in CONTROLS:
-        return control
-    return []
+    if kind == "control":
+        control = message.get("control")
+        if isinstance(control, str) and control in CONTROLS:
+            return control
+        return Refused(f"`control` must be one of {', '.join(sorted(CONTROLS))}.")
+    if kind in _NOT_SERVED:
+        return Refused(f"`{kind}` messages are not supported by voxgate yet.")
+    return Refused(f"`type` must be one of {', '.join(_TYPES)}.")
+
+
+def parse(text: str) -> dict[str, Any] | Refused:
+    """A client's text frame as a message."""
+    try:
+        message = json.loads(text)
+    except ValueError:
+        return Refused("The message is not JSON.")
+    if not isinstance(message, dict):
+        return Refused("The message must be a JSON object.")
+    return message
+
+
+def interpret(text: str) -> Asked:
+    """A client's text frame, as `interpret_message` reads it."""
+    message = parse(text)
+    return message if isinstance(message, Refused) else interpret_message(message)

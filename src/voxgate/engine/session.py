@@ -2,7 +2,7 @@
 
 import asyncio
 import contextlib
-from typing import Any
+from typing import Any, Literal
 
 from loguru import logger
 from pipecat.frames.frames import EndFrame, Frame, TTSSpeakFrame
@@ -16,8 +16,9 @@ from voxgate.engine.conversation import Conversation
 from voxgate.engine.events import ClientEvents, ProviderFailure
 from voxgate.engine.greeting import Greeter
 from voxgate.engine.hangup import AssistantHangUp
-from voxgate.engine.inbound import HANG_UP, SayThenHangUp, interpret
+from voxgate.engine.inbound import HANG_UP, Refused, SayThenHangUp, interpret_message, parse
 from voxgate.engine.lifecycle import Lifecycle
+from voxgate.engine.listen import ListenTap
 from voxgate.engine.observers import ModelOutput
 from voxgate.engine.ports import CallStore, ClientSocket
 from voxgate.engine.providers.llm import system_prompt
@@ -27,6 +28,7 @@ from voxgate.engine.turns import TurnWatcher
 from voxgate.engine.variables import CallInfo, render_assistant, values_for
 
 CUSTOMER_ENDED = "customer-ended-call"
+CANCELED = "manually-canceled"  # `end-call` through the control URL
 NOT_VALID = "assistant-not-valid"  # the assistant names something this server cannot run
 STOPPED = "worker-shutdown"  # the pipeline stopped without anyone ending the call
 TOO_LONG = "exceeded-max-duration"
@@ -66,6 +68,7 @@ class CallSession:
         self._greeter = Greeter(self.assistant, self._turns, self._events)
         self._worker: PipelineWorker | None = None
         self._transport: SocketTransport | None = None
+        self.listen = ListenTap()  # monitor.listenUrl
 
     async def end(self, reason: str) -> None:
         """Ends the call with this reason, unless it has ended already."""
@@ -95,10 +98,12 @@ class CallSession:
         self.artifacts.start()
         try:
             await prepare(self.assistant)
-            built = build_pipeline(self.assistant, transport, self.artifacts.recording.processor)
+            taps = [self.artifacts.recording.processor, self.listen.processor]
+            built = build_pipeline(self.assistant, transport, taps)
         except Exception as error:  # a provider that cannot run: the call never starts talking
             logger.warning(f"call could not start: {error}")
             await self.end(NOT_VALID)
+            self.listen.close()
             await self._lifecycle.finish(NOT_VALID, await self.artifacts.save(), started=False)
             return NOT_VALID
         self._turns.watch(built)
@@ -149,6 +154,7 @@ class CallSession:
                 await asyncio.wait_for(running, _CANCEL_WAIT_SECONDS)
         ending.cancel()
         await self.end(STOPPED)
+        self.listen.close()
         assert self.ended_reason is not None
         await self._lifecycle.finish(self.ended_reason, await self.artifacts.save(), started=True)
 
@@ -156,15 +162,32 @@ class CallSession:
         await self.end(CUSTOMER_ENDED)
 
     async def _on_text(self, text: str) -> None:
-        asked = interpret(text)
+        message = parse(text)
+        if not isinstance(message, Refused):  # junk on the socket is ignored
+            await self.handle(message, source="client")
+
+    async def handle(
+        self, message: dict[str, Any], *, source: Literal["client", "control"]
+    ) -> str | None:
+        """Carries out a live-control message (inbound.py) from the client's socket or the
+        control URL; returns why it was refused, or None. `end-call` is the customer hanging up
+        from the client, a cancellation from the control URL."""
+        asked = interpret_message(message)
+        if isinstance(asked, Refused):
+            return asked.reason
+        if self.ended_reason is not None:
+            return "The call is ending."
+        if self._worker is None and asked != HANG_UP:
+            return "The call is still starting; try again in a moment."
         if asked == HANG_UP:
-            await self.end(CUSTOMER_ENDED)
+            await self.end(CUSTOMER_ENDED if source == "client" else CANCELED)
         elif isinstance(asked, str):
             await self._control(asked)
         elif isinstance(asked, SayThenHangUp):
             await self.end_after_speaking(SAID_THEN_ENDED, asked.text)
         elif asked and self._worker is not None:
             await self._worker.queue_frames(asked)
+        return None
 
     async def _control(self, control: str) -> None:
         """A `control` message (inbound.CONTROLS)."""

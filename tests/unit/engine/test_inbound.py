@@ -1,9 +1,9 @@
-"""Client text frames: what each asks of a live call, and that junk is ignored."""
+"""Live-control messages: what each asks of a live call, and why junk is refused."""
 
 import pytest
 from pipecat.frames.frames import LLMMessagesAppendFrame, TTSSpeakFrame
 
-from voxgate.engine.inbound import HANG_UP, SayThenHangUp, interpret
+from voxgate.engine.inbound import HANG_UP, Refused, SayThenHangUp, interpret
 
 
 @pytest.mark.parametrize("kind", ["end-call", "hangup"])
@@ -50,5 +50,12 @@ def test_control_names_what_to_do(control: str) -> None:
         '{"type": "control", "control": ["mute-assistant"]}',
     ],
 )
-def test_anything_else_is_ignored(text: str) -> None:
-    assert interpret(text) == []
+def test_anything_else_is_refused_with_a_reason(text: str) -> None:
+    refused = interpret(text)
+    assert isinstance(refused, Refused) and refused.reason.endswith(".")
+
+
+def test_transfer_and_handoff_say_they_are_not_served() -> None:
+    for kind in ("transfer", "handoff"):
+        refused = interpret(f'{{"type": "{kind}", "destination": {{}}}}')
+        assert refused == Refused(f"`{kind}` messages are not supported by voxgate yet.")

@@ -14,6 +14,7 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from voxgate.auth.keys import find_key
 from voxgate.control.call.live import DbCallStore, NoAssistant, call_info, resolve_assistant
+from voxgate.control.call.registry import registered
 from voxgate.db.models import Call as CallRow
 from voxgate.db.session import get_sessionmaker
 from voxgate.engine.session import CallSession
@@ -102,4 +103,5 @@ async def _run(websocket: WebSocket, row: CallRow) -> None:
     session = CallSession(
         assistant, audio_format, store, _Socket(websocket), call_info(row.id, call)
     )
-    await session.run()
+    with registered(row.id, row.org_id, session):  # for the control and listen URLs
+        await session.run()
