@@ -7,6 +7,7 @@ from voxgate.db.models.call import Call
 from voxgate.db.models.file import File
 from voxgate.db.models.org import Org
 from voxgate.db.models.phone_number import PhoneNumber
+from voxgate.db.models.server_message import ServerMessage
 from voxgate.db.models.squad import Squad
 from voxgate.db.models.tool import Tool
 
@@ -19,6 +20,7 @@ __all__ = [
     "Org",
     "PhoneNumber",
     "Resource",
+    "ServerMessage",
     "Squad",
     "Tool",
 ]
