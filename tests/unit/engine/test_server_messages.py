@@ -53,8 +53,12 @@ async def test_plain_transcript_subscribers_get_transcript() -> None:
 
 async def test_end_of_call_report_has_the_legacy_mirrors() -> None:
     talk, server = conversation(["end-of-call-report"])
-    artifact = {"transcript": "AI: Hi", "messages": [{"role": "bot", "message": "Hi"}],
-                "recordingUrl": "https://v/mono", "stereoRecordingUrl": "https://v/stereo"}  # fmt: skip
+    artifact = {
+        "transcript": "AI: Hi",
+        "messages": [{"role": "bot", "message": "Hi"}],
+        "recordingUrl": "https://v/mono",
+        "stereoRecordingUrl": "https://v/stereo",
+    }
     await talk.server.end_of_call_report(
         "customer-ended-call", artifact, {"summary": "Said hi."},
         "2026-11-25T10:00:00.000Z", "2026-11-25T10:01:30.500Z",
