@@ -1,4 +1,4 @@
-"""The `voxgate` command: serve, db upgrade, keys create, openapi, call."""
+"""The `voxgate` command: serve, db upgrade, keys create, org server, openapi, call."""
 
 import asyncio
 import json
