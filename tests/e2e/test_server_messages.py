@@ -30,6 +30,20 @@ from voxgate.db.models import ServerMessage
 pytestmark = pytest.mark.db
 VOXGATE = str(Path(sys.executable).parent / "voxgate")
 FINAL = 'transcript[transcriptType="final"]'
+SCHEMAS = {  # Vapi's schema of each message type
+    "status-update": "ServerMessageStatusUpdate",
+    "conversation-update": "ServerMessageConversationUpdate",
+    "speech-update": "ServerMessageSpeechUpdate",
+    "user-interrupted": "ServerMessageUserInterrupted",
+    "transcript": "ServerMessageTranscript",
+    FINAL: "ServerMessageTranscript",
+    "end-of-call-report": "ServerMessageEndOfCallReport",
+}
+
+
+def assert_all_match(webhook: FakeWebhook) -> None:
+    for received in webhook.received:
+        assert_matches(received.message, SCHEMAS[received.message["type"]])
 
 
 @pytest.fixture
@@ -79,12 +93,10 @@ async def test_the_assistant_server_gets_the_default_messages_and_the_report(
     started, finished = [r.message for r in webhook.of_type("status-update")]
     assert started["status"] == "in-progress" and started["call"]["status"] == "in-progress"
     assert (finished["status"], finished["endedReason"]) == ("ended", "customer-ended-call")
-    for message in (started, finished):
-        assert_matches(message, "ServerMessageStatusUpdate")
+    assert_all_match(webhook)
     update = webhook.of_type("conversation-update")[-1].message
     assert update["messages"][-1]["message"] == GREETING
 
-    assert_matches(report, "ServerMessageEndOfCallReport")
     assert report["endedReason"] == "customer-ended-call"
     assert report["artifact"] == stored["artifact"]
     assert (report["startedAt"], report["endedAt"]) == (stored["startedAt"], stored["endedAt"])
@@ -124,6 +136,7 @@ async def test_hmac_signed_subscribed_messages_are_retried_when_the_server_fails
     await webhook.wait_for("end-of-call-report")
 
     assert set(webhook.types()) == {FINAL, "end-of-call-report"}
+    assert_all_match(webhook)
     transcript = webhook.of_type(FINAL)[-1].message
     assert (transcript["role"], transcript["transcript"]) == ("assistant", GREETING)
     for received in webhook.received:
