@@ -136,6 +136,7 @@ async def test_hmac_signed_subscribed_messages_are_retried_when_the_server_fails
     await webhook.wait_for("end-of-call-report")
 
     assert set(webhook.types()) == {FINAL, "end-of-call-report"}
+    assert all("credentials" not in r.message["assistant"] for r in webhook.received)
     assert_all_match(webhook)
     transcript = webhook.of_type(FINAL)[-1].message
     assert (transcript["role"], transcript["transcript"]) == ("assistant", GREETING)

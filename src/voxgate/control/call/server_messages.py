@@ -30,6 +30,8 @@ class DbServerMessages:
 
     def __init__(self, store: DbCallStore, assistant: dict[str, Any]) -> None:
         self._store, self._assistant = store, assistant
+        # Its credentials (vendor keys, the webhook's own secrets) stay here: the body travels.
+        self._shown = {k: v for k, v in assistant.items() if k != "credentials"}
         self._target: Target | None = None
         self._resolved = False
         self._order = asyncio.Lock()  # waiters acquire in FIFO order: rows keep send order
@@ -37,7 +39,7 @@ class DbServerMessages:
 
     async def send(self, message: dict[str, Any]) -> None:
         call = self._store.snapshot
-        full = {**message, "call": call, "assistant": self._assistant}
+        full = {**message, "call": call, "assistant": self._shown}
         if isinstance(call.get("customer"), dict):
             full["customer"] = call["customer"]
         # A copy now: the engine's lists keep growing after this returns.
