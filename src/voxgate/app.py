@@ -26,6 +26,7 @@ from voxgate.db.session import get_sessionmaker
 from voxgate.errors import BadRequest, VoxgateError
 from voxgate.kit.openapi import openapi_document
 from voxgate.kit.validation import messages
+from voxgate.webhooks.outbox import Outbox
 
 log = structlog.get_logger()
 
@@ -89,10 +90,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         timeout = settings.websocket_connect_timeout_seconds
         await expiry.recover(timeout)
         sweeper = asyncio.create_task(expiry.expire_queued(timeout, live_calls))
+        # Server messages go out from the database: pending ones left by the last run first.
+        outbox = asyncio.create_task(Outbox().run())
         yield
-        sweeper.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await sweeper
+        for task in (sweeper, outbox):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
     app = FastAPI(
         title="voxgate",

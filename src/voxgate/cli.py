@@ -1,4 +1,4 @@
-"""The `voxgate` command: serve, db upgrade, keys create, openapi, call."""
+"""The `voxgate` command: serve, db upgrade, keys create, org server, openapi, call."""
 
 import asyncio
 import json
@@ -15,8 +15,10 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
+org_app = typer.Typer(help="Organizations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
+app.add_typer(org_app, name="org")
 
 
 @app.command()
@@ -74,6 +76,38 @@ def keys_create(
     key = asyncio.run(make())
     typer.echo(f"{'public' if public else 'private'} key for org '{org}' (shown once):")
     typer.echo(key)
+
+
+@org_app.command("server")
+def org_server(
+    org: Annotated[str, typer.Option(help="The organization's id or name.")],
+    url: Annotated[str, typer.Option(help="Where its server messages go.")],
+    secret: Annotated[
+        str | None, typer.Option(help="Sent as X-Vapi-Secret with every message.")
+    ] = None,
+) -> None:
+    """Set the org's server: it gets the server messages of assistants that name none."""
+    from sqlalchemy import or_, select
+
+    from voxgate.db.migrate import upgrade
+    from voxgate.db.models import Org
+    from voxgate.db.session import get_engine, get_sessionmaker
+
+    upgrade()
+
+    async def store() -> bool:
+        async with get_sessionmaker()() as session:
+            row = await session.scalar(select(Org).where(or_(Org.id == org, Org.name == org)))
+            if row is not None:
+                row.server = {"url": url, **({"secret": secret} if secret else {})}
+                await session.commit()
+        await get_engine().dispose()
+        return row is not None
+
+    if not asyncio.run(store()):
+        typer.echo(f"no organization '{org}'", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"server messages of org '{org}' go to {url}")
 
 
 @app.command()

@@ -1,5 +1,6 @@
 """What was said, in Vapi's shapes: the artifact's `messages` and `transcript`, and the flat
-client messages (`transcript`, `conversation-update`, `status-update`) sent as it happens.
+client messages (`transcript`, `conversation-update`, `status-update`) sent as it happens, each
+also offered to the assistant's server (server_messages.py).
 """
 
 import contextlib
@@ -7,7 +8,8 @@ import json
 import time
 from typing import Any
 
-from voxgate.engine.ports import ClientSink
+from voxgate.engine.ports import ClientSink, ServerMessages
+from voxgate.engine.server_messages import ServerMessenger
 
 # Vapi's default `clientMessages` (VAPI-BEHAVIOUR Appendix A) that this engine emits.
 DEFAULT_CLIENT_MESSAGES = frozenset(
@@ -23,8 +25,15 @@ def _now_ms() -> float:
 class Conversation:
     """The call's transcript, kept in Vapi's artifact shapes and mirrored to the client."""
 
-    def __init__(self, sink: ClientSink, subscribed: list[str] | None) -> None:
+    def __init__(
+        self,
+        sink: ClientSink,
+        subscribed: list[str] | None,
+        server: ServerMessages | None = None,
+        server_subscribed: list[str] | None = None,
+    ) -> None:
         self._sink = sink
+        self.server = ServerMessenger(server, server_subscribed, self.artifact)
         self._subscribed = frozenset(subscribed) if subscribed is not None else None
         self.started_ms = _now_ms()
         self.messages: list[dict[str, Any]] = []
@@ -36,6 +45,7 @@ class Conversation:
         return kind in subscribed
 
     async def send(self, kind: str, **fields: Any) -> None:
+        await self.server.send(kind, **fields)
         if self.wants(kind):
             message = {"type": kind, **fields, "timestamp": _now_ms()}
             # A client that has gone is not an error here: the socket's own path ends the call.

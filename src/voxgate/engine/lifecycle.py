@@ -19,16 +19,19 @@ class Lifecycle:
 
     def __init__(self, store: CallStore, socket: ClientSocket, conversation: Conversation) -> None:
         self._store, self._socket, self._conversation = store, socket, conversation
+        self.started_at: str | None = None
 
     async def start(self, prompt: str) -> None:
         if prompt:
             self._conversation.system(prompt)
-        await self._store.update({"status": "in-progress", "startedAt": _iso(datetime.now(UTC))})
+        self.started_at = _iso(datetime.now(UTC))
+        await self._store.update({"status": "in-progress", "startedAt": self.started_at})
         await self._conversation.send("status-update", status="in-progress")
 
-    async def finish(self, reason: str, saved: dict[str, Any], *, started: bool) -> None:
+    async def finish(self, reason: str, saved: dict[str, Any], *, started: bool) -> dict[str, Any]:
         """Records the end (with the artifact when the call talked; `saved` holds what the
-        call's recordings, log and metrics add to it), tells the client, hangs up."""
+        call's recordings, log and metrics add to it), tells the client, hangs up; returns
+        what it wrote."""
         changes: dict[str, Any] = {
             "status": "ended",
             "endedAt": _iso(datetime.now(UTC)),
@@ -42,3 +45,4 @@ class Lifecycle:
         await self._conversation.send("status-update", status="ended", endedReason=reason)
         with contextlib.suppress(Exception):
             await self._socket.close(1000)
+        return changes

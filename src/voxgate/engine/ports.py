@@ -38,3 +38,12 @@ class ClientSocket(ClientSink, Protocol):
     async def send_bytes(self, data: bytes) -> None: ...
 
     async def close(self, code: int = 1000) -> None: ...
+
+
+class ServerMessages(Protocol):
+    """The assistant's webhook server (VAPI-BEHAVIOUR §5): where server messages go."""
+
+    async def send(self, message: dict[str, Any]) -> None:
+        """Hands one message (`type`, `timestamp`, its own fields, `artifact`) over for delivery
+        and returns at once: a webhook server never holds up the call. The control side adds
+        `call`, `assistant` and `customer` and takes a copy before returning."""

@@ -20,7 +20,7 @@ from voxgate.engine.inbound import HANG_UP, Refused, SayThenHangUp, interpret_me
 from voxgate.engine.lifecycle import Lifecycle
 from voxgate.engine.listen import ListenTap
 from voxgate.engine.observers import ModelOutput
-from voxgate.engine.ports import CallStore, ClientSocket
+from voxgate.engine.ports import CallStore, ClientSocket, ServerMessages
 from voxgate.engine.providers.llm import system_prompt
 from voxgate.engine.providers.registry import prepare
 from voxgate.engine.transport import SocketTransport
@@ -52,12 +52,18 @@ class CallSession:
         store: CallStore,
         socket: ClientSocket,
         call: CallInfo | None = None,
+        server: ServerMessages | None = None,
     ) -> None:
         values = values_for(call or CallInfo(id=""))
         self.assistant = render_assistant(with_defaults(assistant), values)
         self._format = AudioFormat.from_wire(audio_format)
         self._socket = socket
-        self.conversation = Conversation(socket, self.assistant.get("clientMessages"))
+        self.conversation = Conversation(
+            socket,
+            self.assistant.get("clientMessages"),
+            server,
+            self.assistant.get("serverMessages"),
+        )
         self.conversation.variable_values = values
         self._lifecycle = Lifecycle(store, socket, self.conversation)
         self.artifacts = CallArtifacts(self.assistant, store)  # recordings, log, metrics
@@ -104,7 +110,10 @@ class CallSession:
             logger.warning(f"call could not start: {error}")
             await self.end(NOT_VALID)
             self.listen.close()
-            await self._lifecycle.finish(NOT_VALID, await self.artifacts.save(), started=False)
+            ended = await self._lifecycle.finish(
+                NOT_VALID, await self.artifacts.save(), started=False
+            )
+            await self._report(ended, {})
             return NOT_VALID
         self._turns.watch(built)
         hang_up = AssistantHangUp(self.assistant, self.conversation, self.end_after_speaking)
@@ -156,7 +165,20 @@ class CallSession:
         await self.end(STOPPED)
         self.listen.close()
         assert self.ended_reason is not None
-        await self._lifecycle.finish(self.ended_reason, await self.artifacts.save(), started=True)
+        ended = await self._lifecycle.finish(
+            self.ended_reason, await self.artifacts.save(), started=True
+        )
+        await self._report(ended, {})
+
+    async def _report(self, ended: dict[str, Any], analysis: dict[str, Any]) -> None:
+        """The `end-of-call-report`, from what `finish` stored and the call's analysis."""
+        await self.conversation.server.end_of_call_report(
+            ended["endedReason"],
+            ended.get("artifact") or {},
+            analysis,
+            self._lifecycle.started_at,
+            ended["endedAt"],
+        )
 
     async def _gone(self) -> None:
         await self.end(CUSTOMER_ENDED)

@@ -7,7 +7,7 @@ from voxgate.control.call.artifact_store import save_artifact
 from voxgate.control.call.resolve import NoAssistant, apply_overrides, deep_merge
 from voxgate.control.call.resolve import resolve_assistant as resolve_in
 from voxgate.control.call.service import kind as calls
-from voxgate.control.crud import Document, Repository
+from voxgate.control.crud import Document, Repository, render_envelope
 from voxgate.db.session import get_sessionmaker
 from voxgate.engine.ports import ArtifactName
 from voxgate.engine.variables import CallInfo
@@ -46,8 +46,9 @@ async def resolve_assistant(org_id: str, call: Document) -> Document:
 class DbCallStore:
     """Writes a live call's lifecycle and artifacts to its row, one short transaction each."""
 
-    def __init__(self, org_id: str, call_id: str) -> None:
+    def __init__(self, org_id: str, call_id: str, snapshot: Document | None = None) -> None:
         self.org_id, self.call_id = org_id, call_id
+        self.snapshot: Document = snapshot or {"id": call_id}  # the call as last written
 
     async def update(self, changes: dict[str, Any]) -> None:
         async with get_sessionmaker()() as session:
@@ -58,6 +59,7 @@ class DbCallStore:
                 return  # deleted while live: nothing left to record on
             await repo.update(row, {**row.data, **changes})
             await session.commit()
+            self.snapshot = render_envelope(row)
 
     async def save_artifact(self, name: ArtifactName, data: bytes) -> str:
         return await save_artifact(self.call_id, name, data)

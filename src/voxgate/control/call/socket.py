@@ -15,6 +15,8 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 from voxgate.auth.keys import find_key
 from voxgate.control.call.live import DbCallStore, NoAssistant, call_info, resolve_assistant
 from voxgate.control.call.registry import registered
+from voxgate.control.call.server_messages import DbServerMessages
+from voxgate.control.crud import render_envelope
 from voxgate.db.models import Call as CallRow
 from voxgate.db.session import get_sessionmaker
 from voxgate.engine.session import CallSession
@@ -91,7 +93,7 @@ async def transport(websocket: WebSocket, id: str) -> None:
 
 async def _run(websocket: WebSocket, row: CallRow) -> None:
     call: dict[str, Any] = row.data
-    store = DbCallStore(row.org_id, row.id)
+    store = DbCallStore(row.org_id, row.id, render_envelope(row))
     try:
         assistant = await resolve_assistant(row.org_id, call)
     except NoAssistant as error:
@@ -100,8 +102,12 @@ async def _run(websocket: WebSocket, row: CallRow) -> None:
         await websocket.close(POLICY_VIOLATION, str(error))
         return
     audio_format = (call.get("transport") or {}).get("audioFormat")
+    server = DbServerMessages(store, assistant)
     session = CallSession(
-        assistant, audio_format, store, _Socket(websocket), call_info(row.id, call)
+        assistant, audio_format, store, _Socket(websocket), call_info(row.id, call), server
     )
-    with registered(row.id, row.org_id, session):  # for the control and listen URLs
-        await session.run()
+    try:
+        with registered(row.id, row.org_id, session):  # for the control and listen URLs
+            await session.run()
+    finally:
+        await server.flush()

@@ -8,6 +8,7 @@ from voxgate.db.models.chat import Chat
 from voxgate.db.models.file import File
 from voxgate.db.models.org import Org
 from voxgate.db.models.phone_number import PhoneNumber
+from voxgate.db.models.server_message import ServerMessage
 from voxgate.db.models.session import Session
 from voxgate.db.models.squad import Squad
 from voxgate.db.models.tool import Tool
@@ -22,6 +23,7 @@ __all__ = [
     "Org",
     "PhoneNumber",
     "Resource",
+    "ServerMessage",
     "Session",
     "Squad",
     "Tool",

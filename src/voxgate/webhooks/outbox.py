@@ -1,0 +1,153 @@
+"""Deliveries kept in the database (`server_message`) and sent from there.
+
+The engine's side only enqueues (one insert, off the audio path); `Outbox.run` (started in the
+app's lifespan) sends every due delivery, retries per the target's `backoffPlan`, and records
+each attempt. A delivery still pending when the process stops is sent when it starts again,
+at least once: one interrupted mid-request goes out a second time.
+
+One process sends every delivery (as one process serves every call); issue 6's scale-out has
+to claim rows (`FOR UPDATE SKIP LOCKED`) before several may.
+"""
+
+import asyncio
+import contextlib
+import json
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import structlog
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from voxgate.db.models import ServerMessage
+from voxgate.db.session import get_sessionmaker
+from voxgate.kit.time import utcnow
+from voxgate.webhooks.auth import headers
+from voxgate.webhooks.backoff import retry_delay
+from voxgate.webhooks.target import Target
+
+Sessions = async_sessionmaker[AsyncSession]
+log = structlog.get_logger()
+_BATCH = 100
+
+
+async def enqueue(
+    org_id: str, call_id: str | None, target: Target, message: dict[str, Any],
+    sessions: Sessions | None = None,
+) -> str:  # fmt: skip
+    """Stores one message for `target`; the outbox sends it. Returns the delivery's id."""
+    async with (sessions or get_sessionmaker())() as session:
+        row = ServerMessage(
+            org_id=org_id, call_id=call_id, type=str(message.get("type")), url=target["url"],
+            payload={"message": message}, target=target, status="pending", attempts=0,
+        )  # fmt: skip
+        session.add(row)
+        await session.commit()
+        return row.id
+
+
+async def _post(client: httpx.AsyncClient, row: ServerMessage) -> tuple[int | None, str | None]:
+    """One attempt: the response's status code, or why there was none."""
+    body = json.dumps(row.payload)
+    try:
+        response = await client.post(
+            row.url,
+            content=body.encode(),
+            headers=headers(row.target, body, row.id),
+            timeout=float(row.target.get("timeoutSeconds") or 20),
+        )
+    except httpx.HTTPError as error:
+        return None, f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+    return response.status_code, None
+
+
+class Outbox:
+    """Sends due deliveries, one call's in order, different calls' side by side."""
+
+    def __init__(self, sessions: Sessions | None = None) -> None:
+        self._sessions = sessions
+        self._busy: set[str] = set()  # calls (or lone deliveries) with a send under way
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._client: httpx.AsyncClient | None = None
+
+    def _db(self) -> Sessions:
+        return self._sessions or get_sessionmaker()
+
+    async def tick(self) -> list[asyncio.Task[None]]:
+        """Starts sending what is due now; returns the sends started."""
+        async with self._db()() as session:
+            due = await session.execute(
+                select(ServerMessage.id, ServerMessage.call_id)
+                .where(ServerMessage.status == "pending", ServerMessage.next_attempt_at <= utcnow())
+                .order_by(ServerMessage.created_at)
+                .limit(_BATCH)
+            )
+            groups: dict[str, list[str]] = {}
+            for delivery_id, call_id in due:
+                key = call_id or delivery_id
+                if key not in self._busy:
+                    groups.setdefault(key, []).append(delivery_id)
+        started = []
+        for key, ids in groups.items():
+            self._busy.add(key)
+            task = asyncio.create_task(self._send_all(key, ids))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            started.append(task)
+        return started
+
+    async def deliver_due(self) -> None:
+        """Sends everything due now and waits for the answers (tests drive the outbox so)."""
+        await asyncio.gather(*await self.tick())
+
+    async def _send_all(self, key: str, ids: list[str]) -> None:
+        try:
+            for delivery_id in ids:
+                await self._send(delivery_id)
+        except Exception:
+            log.exception("server message delivery failed", delivery=ids)
+        finally:
+            self._busy.discard(key)
+
+    async def _send(self, delivery_id: str) -> None:
+        if self._client is None:
+            self._client = httpx.AsyncClient()
+        async with self._db()() as session:
+            row = await session.get(ServerMessage, delivery_id)
+        if row is None or row.status != "pending":
+            return
+        # No connection is held while the webhook server takes its time.
+        code, error = await _post(self._client, row)
+        async with self._db()() as session:
+            row = await session.get(ServerMessage, delivery_id)
+            if row is None:
+                return
+            row.attempts += 1
+            row.last_status_code, row.last_error = code, error
+            row.updated_at = utcnow()
+            if code is not None and 200 <= code < 300:
+                row.status = "delivered"
+            elif (delay := retry_delay(row.target.get("backoffPlan"), row.attempts, code)) is None:
+                row.status = "failed"
+                log.warning("server message not delivered", url=row.url, code=code, error=error)
+            else:
+                row.next_attempt_at = utcnow() + timedelta(seconds=delay)
+            await session.commit()
+
+    async def run(self, interval: float = 0.2) -> None:
+        """Runs until cancelled."""
+        try:
+            while True:
+                try:
+                    await self.tick()
+                except Exception:  # a database hiccup must not stop the next round
+                    log.exception("sending server messages failed")
+                await asyncio.sleep(interval)
+        finally:
+            for task in list(self._tasks):
+                task.cancel()
+            with contextlib.suppress(Exception):
+                await asyncio.gather(*self._tasks, return_exceptions=True)
+            if self._client is not None:
+                await self._client.aclose()

@@ -1,0 +1,60 @@
+"""Where a server message goes and how it is sent (VAPI-BEHAVIOUR §5.1): `assistant.server` (or
+the legacy `assistant.serverUrl`) before the org's server. The phone number's server comes
+between them once calls reach phone numbers.
+
+A target is a plain JSON object, stored with each delivery: `url`, `timeoutSeconds`, `headers`,
+`secret` (the legacy `X-Vapi-Secret`), `authenticationPlan` (of the `webhook` credential that
+`credentialId` names) and `backoffPlan`.
+"""
+
+from typing import Any
+
+DEFAULT_TIMEOUT_SECONDS = 20.0
+
+Target = dict[str, Any]
+
+
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _credential(assistant: dict[str, Any], credential_id: str) -> dict[str, Any] | None:
+    """The assistant's inline `webhook` credential with this id (or name)."""
+    for credential in assistant.get("credentials") or []:
+        if (
+            isinstance(credential, dict)
+            and credential.get("provider") == "webhook"
+            and credential_id in (credential.get("id"), credential.get("name"))
+        ):
+            return credential
+    return None
+
+
+def _target(server: dict[str, Any], assistant: dict[str, Any], secret: Any) -> Target:
+    target: Target = {
+        "url": server["url"],
+        "timeoutSeconds": float(server.get("timeoutSeconds") or DEFAULT_TIMEOUT_SECONDS),
+        "headers": {str(k): str(v) for k, v in _object(server.get("headers")).items()},
+    }
+    if secret := server.get("secret") or secret:
+        target["secret"] = str(secret)
+    if credential_id := server.get("credentialId"):
+        credential = _credential(assistant, str(credential_id)) or {}
+        target["authenticationPlan"] = _object(credential.get("authenticationPlan"))
+    if backoff := server.get("backoffPlan"):
+        target["backoffPlan"] = backoff
+    return target
+
+
+def choose(assistant: dict[str, Any], org_server: dict[str, Any] | None) -> Target | None:
+    """The target of this assistant's server messages, or None when there is no server."""
+    server = _object(assistant.get("server"))
+    legacy_secret = assistant.get("serverUrlSecret")
+    if not server.get("url") and assistant.get("serverUrl"):
+        server = {**server, "url": assistant["serverUrl"]}
+    if server.get("url"):
+        return _target(server, assistant, legacy_secret)
+    org = _object(org_server)
+    if org.get("url"):
+        return _target(org, assistant, None)
+    return None
