@@ -26,9 +26,10 @@ class Lifecycle:
         await self._store.update({"status": "in-progress", "startedAt": _iso(datetime.now(UTC))})
         await self._conversation.send("status-update", status="in-progress")
 
-    async def finish(self, reason: str, saved: dict[str, Any], *, started: bool) -> None:
+    async def finish(self, reason: str, saved: dict[str, Any], *, started: bool) -> dict[str, Any]:
         """Records the end (with the artifact when the call talked; `saved` holds what the
-        call's recordings, log and metrics add to it), tells the client, hangs up."""
+        call's recordings, log and metrics add to it), tells the client, hangs up; returns the
+        artifact stored."""
         changes: dict[str, Any] = {
             "status": "ended",
             "endedAt": _iso(datetime.now(UTC)),
@@ -42,3 +43,5 @@ class Lifecycle:
         await self._conversation.send("status-update", status="ended", endedReason=reason)
         with contextlib.suppress(Exception):
             await self._socket.close(1000)
+        artifact: dict[str, Any] = changes.get("artifact") or {}
+        return artifact

@@ -9,6 +9,7 @@ from pipecat.frames.frames import EndFrame, Frame, TTSSpeakFrame
 from pipecat.pipeline.worker import PipelineParams, PipelineWorker
 from pipecat.workers.runner import WorkerRunner
 
+from voxgate.engine.analysis import analyze
 from voxgate.engine.artifacts import CallArtifacts
 from voxgate.engine.audio import PIPELINE_IN_RATE, AudioFormat, Codec
 from voxgate.engine.builder import build_pipeline, with_defaults
@@ -54,7 +55,7 @@ class CallSession:
         values = values_for(call or CallInfo(id=""))
         self.assistant = render_assistant(with_defaults(assistant), values)
         self._format = AudioFormat.from_wire(audio_format)
-        self._socket = socket
+        self._socket, self._store = socket, store
         self.conversation = Conversation(socket, self.assistant.get("clientMessages"))
         self.conversation.variable_values = values
         self._lifecycle = Lifecycle(store, socket, self.conversation)
@@ -136,13 +137,18 @@ class CallSession:
             raise
         if not running.done() and not ending.done():
             await self.end(TOO_LONG)
-        await self._wind_down(worker, running, ending)
+        artifact = await self._wind_down(worker, running, ending)
         assert self.ended_reason is not None
+        # The call is `ended` and the caller's socket closed: analysis keeps nobody waiting.
+        analysis = await analyze(self.assistant, artifact, self.ended_reason)
+        if analysis:
+            await self._store.update({"analysis": analysis})
         return self.ended_reason
 
     async def _wind_down(
         self, worker: PipelineWorker, running: asyncio.Task[None], ending: asyncio.Task[bool]
-    ) -> None:
+    ) -> dict[str, Any]:
+        """Stops the pipeline and records the end; returns the call's artifact."""
         if not running.done():
             await worker.cancel(reason=self.ended_reason)
             with contextlib.suppress(Exception, asyncio.CancelledError):
@@ -150,7 +156,8 @@ class CallSession:
         ending.cancel()
         await self.end(STOPPED)
         assert self.ended_reason is not None
-        await self._lifecycle.finish(self.ended_reason, await self.artifacts.save(), started=True)
+        saved = await self.artifacts.save()
+        return await self._lifecycle.finish(self.ended_reason, saved, started=True)
 
     async def _gone(self) -> None:
         await self.end(CUSTOMER_ENDED)
