@@ -1,4 +1,4 @@
-"""Post-call analysis: which parts are asked, their prompts, and how the model's replies are read."""
+"""Post-call analysis: which parts are asked, their prompts, how the replies are read."""
 
 import asyncio
 from typing import Any
