@@ -33,10 +33,11 @@ class Scripted:
 class FakeLLM:
     """Answers every request with `reply`, word by word; keeps each request body it got.
 
-    With `tool_call` set to a function name, it answers instead with a streamed call of that
-    function (no arguments), as OpenAI streams `tool_calls` deltas. `script(when, …)` answers
-    the requests `when` picks otherwise (the first match wins; e.g. `script(asking("note"),
-    "A summary.")`). A request with `stream: false` gets one `chat.completion`, not a stream.
+    With `tool_call` set to a function name, it answers a streamed request instead with a
+    streamed call of that function (no arguments), as OpenAI streams `tool_calls` deltas.
+    `script(when, …)` answers the requests `when` picks otherwise (the first match wins; e.g.
+    `script(asking("note"), "A summary.")`). A request with `stream: false` (a one-shot
+    request, such as post-call analysis) gets one `chat.completion`, not a stream.
     """
 
     def __init__(self, reply: str) -> None:
@@ -71,7 +72,7 @@ class FakeLLM:
             error = {"error": {"message": "fake failure", "type": "server_error"}}
             return JSONResponse(error, status_code=status)
 
-        if self.tool_call is not None and found is None:
+        if self.tool_call is not None and found is None and body.get("stream") is not False:
             return StreamingResponse(self._call(self.tool_call), media_type="text/event-stream")
         if body.get("stream") is False:
             return JSONResponse(self._completion(reply))
