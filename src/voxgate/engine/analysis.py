@@ -27,7 +27,11 @@ async def analyze(
 ) -> dict[str, Any]:
     """The call's `analysis` per the assistant's `analysisPlan`; `{}` when nothing was asked or
     nothing came back. Never raises: a failing LLM costs the analysis, not the call record."""
-    asked = questions(assistant, artifact, ended_reason)
+    try:
+        asked = questions(assistant, artifact, ended_reason)
+    except Exception as error:  # a plan nobody validated must not stop what follows the end
+        logger.warning(f"analysis skipped, the analysisPlan cannot be read: {error!r}")
+        return {}
     if not asked:
         return {}
     try:
@@ -48,10 +52,11 @@ async def _answer(llm: LLMService[Any], question: Question) -> Any:
         for m in question.messages
         if m.get("role") != "system"
     ]
+    # Plain role/content dicts: what every pipecat adapter reads (mypy wants OpenAI's TypedDicts).
+    context = LLMContext(turns)  # type: ignore[arg-type]
     try:
         reply = await asyncio.wait_for(
-            llm.run_inference(LLMContext(turns), system_instruction=system or None),  # type: ignore[arg-type]
-            question.timeout,
+            llm.run_inference(context, system_instruction=system or None), question.timeout
         )
     except TimeoutError:
         logger.warning(f"analysis {question.key}: no reply within {question.timeout} s")

@@ -114,7 +114,7 @@ def questions(
     success = _object(plan.get("successEvaluationPlan"))
     schema = structured.get("schema") or plan.get("structuredDataSchema")
     rubric = success.get("rubric") or plan.get("successEvaluationRubric")
-    rubric = rubric if rubric in RUBRICS else DEFAULT_RUBRIC
+    rubric = rubric if isinstance(rubric, str) and rubric in RUBRICS else DEFAULT_RUBRIC
     values = {
         "transcript": artifact.get("transcript") or "",
         "systemPrompt": system_prompt(assistant),
@@ -150,4 +150,4 @@ def questions(
         ]
         messages = _rendered(_messages(success, legacy, default), values)
         asked.append(Question("successEvaluation", messages, _timeout(success), rubric=rubric))
-    return asked
+    return [q for q in asked if q.messages]  # a plan whose messages hold no text asks nothing

@@ -159,3 +159,12 @@ async def test_a_schema_valid_reply_is_kept(monkeypatch: pytest.MonkeyPatch) -> 
     plan = {"structuredDataPlan": {"enabled": True, "schema": SCHEMA}}
     result = await analyze(assistant(plan), ARTIFACT, "customer-ended-call")
     assert result == {"structuredData": {"nights": 2}, "successEvaluation": "false"}
+
+
+async def test_a_plan_of_the_wrong_shapes_is_read_with_defaults_or_skipped() -> None:
+    odd = {"successEvaluationPlan": {"rubric": ["PassFail"], "timeoutSeconds": "soon"},
+           "summaryPlan": {"messages": ["not a message", {"role": "user"}]}}  # fmt: skip
+    asked = {q.key: q for q in questions(assistant(odd), ARTIFACT, "")}
+    assert asked["successEvaluation"].rubric == "PassFail"
+    assert asked["successEvaluation"].timeout == 5.0
+    assert "summary" not in asked  # its messages hold no text: nothing to ask
