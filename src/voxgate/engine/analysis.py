@@ -52,6 +52,8 @@ async def _answer(llm: LLMService[Any], question: Question) -> Any:
         for m in question.messages
         if m.get("role") != "system"
     ]
+    if not turns:  # only a system prompt: some vendors (Anthropic) need one message at least
+        turns, system = [{"role": "user", "content": system}], ""
     # Plain role/content dicts: what every pipecat adapter reads (mypy wants OpenAI's TypedDicts).
     context = LLMContext(turns)  # type: ignore[arg-type]
     try:

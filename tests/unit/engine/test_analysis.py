@@ -131,11 +131,14 @@ class _Model:
     def __init__(self, replies: dict[str, str | None]) -> None:
         self.replies = replies
         self.systems: list[str | None] = []
+        self.contexts: list[list[Any]] = []
 
     async def run_inference(self, context: Any, system_instruction: str | None = None) -> Any:
         self.systems.append(system_instruction)
+        self.contexts.append(context.get_messages())
+        asked = f"{system_instruction} {context.get_messages()}"
         for word, reply in self.replies.items():
-            if word in (system_instruction or ""):
+            if word in asked:
                 if reply is None:
                     await asyncio.Event().wait()  # never answers
                 return reply
@@ -168,3 +171,15 @@ async def test_a_plan_of_the_wrong_shapes_is_read_with_defaults_or_skipped() -> 
     assert asked["successEvaluation"].rubric == "PassFail"
     assert asked["successEvaluation"].timeout == 5.0
     assert "summary" not in asked  # its messages hold no text: nothing to ask
+
+
+async def test_a_part_of_only_a_system_message_is_asked_as_a_user_message(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    model = _Model({"In one line": "Booked."})
+    monkeypatch.setattr(analysis, "build_llm", lambda _assistant: model)
+    only = [{"role": "system", "content": "In one line: {{ transcript }}"}]
+    plan = {"summaryPlan": {"messages": only}, "successEvaluationPlan": {"enabled": False}}
+    assert await analyze(assistant(plan), ARTIFACT, "") == {"summary": "Booked."}
+    assert model.systems == [None]
+    assert model.contexts == [[{"role": "user", "content": f"In one line: {TRANSCRIPT}"}]]
