@@ -69,11 +69,11 @@ async def call_with_one_turn(
 async def test_summary_structured_data_and_success_are_stored_on_the_call(
     client: httpx.AsyncClient, live_server: LiveServer, llm: FakeLLM
 ) -> None:
+    # The default prompts, up to their first variable (the rest is rendered for the call).
     llm.script(asking(SUMMARY_PROMPT), SUMMARY)
-    llm.script(
-        asking(STRUCTURED_DATA_PROMPT), '```json\n{"topic": "weather", "booked": false}\n```'
-    )
-    llm.script(asking(SUCCESS_EVALUATION_PROMPT), "true")
+    fenced = '```json\n{"topic": "weather", "booked": false}\n```'
+    llm.script(asking(STRUCTURED_DATA_PROMPT.partition("{{")[0]), fenced)
+    llm.script(asking(SUCCESS_EVALUATION_PROMPT.partition("{{")[0]), "true")
     plan = {"structuredDataPlan": {"enabled": True, "schema": SCHEMA}}
     stored = await call_with_one_turn(client, live_server, llm, analysisPlan=plan)
 
