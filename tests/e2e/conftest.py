@@ -11,6 +11,7 @@ from tests.e2e.fake_anthropic import FakeAnthropic
 from tests.e2e.fake_llm import FakeLLM
 from tests.support.server import LiveServer
 from voxgate.control.call.socket import live_calls
+from voxgate.engine.session import AFTER_CALL
 
 # A stray model download must fail fast instead of hanging on a network that is not there.
 os.environ["HF_HUB_OFFLINE"] = "1"
@@ -30,7 +31,7 @@ async def calls_settled(limit: float = 30.0) -> None:
     """Waits until no call of the test server is running (its end written, its analysis done):
     a call's post-call requests must not reach the next test's fakes."""
     deadline = time.monotonic() + limit
-    while live_calls and time.monotonic() < deadline:
+    while (live_calls or AFTER_CALL) and time.monotonic() < deadline:
         await asyncio.sleep(0.05)
 
 

@@ -37,7 +37,9 @@ async def analyze(
     try:
         # The analysis prompts carry their own system message: not the call's system prompt.
         model = {**(assistant.get("model") or {}), "messages": []}
-        llm = build_llm({**assistant, "model": model})
+        # Off the event loop: a vendor client loads its TLS certificates when built (~0.1 s of
+        # CPU), which would stall the audio of every other call in this process.
+        llm = await asyncio.to_thread(build_llm, {**assistant, "model": model})
     except Exception as error:
         logger.warning(f"analysis skipped, the assistant's LLM cannot be built: {error}")
         return {}

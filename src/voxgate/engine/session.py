@@ -34,6 +34,8 @@ TOO_LONG = "exceeded-max-duration"
 SAID_THEN_ENDED = "assistant-ended-call-after-message-spoken"  # `say` with endCallAfterSpoken
 DEFAULT_MAX_DURATION_SECONDS = 600.0  # Vapi's default `maxDurationSeconds`
 _CANCEL_WAIT_SECONDS = 5.0
+# Post-call work still running (held here so a task is not garbage-collected mid-way).
+AFTER_CALL: set[asyncio.Task[None]] = set()
 _DRAIN_LIMIT_SECONDS = 30.0  # a goodbye that has not finished by then is cut off
 
 
@@ -139,11 +141,21 @@ class CallSession:
             await self.end(TOO_LONG)
         artifact = await self._wind_down(worker, running, ending)
         assert self.ended_reason is not None
-        # The call is `ended` and the caller's socket closed: analysis keeps nobody waiting.
-        analysis = await analyze(self.assistant, artifact, self.ended_reason)
-        if analysis:
-            await self._store.update({"analysis": analysis})
+        # The call is `ended`; what follows runs on its own, so the socket's handler returns and
+        # the caller's connection closes now, not after the analysis.
+        task = asyncio.create_task(self._after_end(artifact, self.ended_reason))
+        AFTER_CALL.add(task)
+        task.add_done_callback(AFTER_CALL.discard)
         return self.ended_reason
+
+    async def _after_end(self, artifact: dict[str, Any], reason: str) -> None:
+        """The post-call work, in order: the analysis, stored on the call."""
+        try:
+            analysis = await analyze(self.assistant, artifact, reason)
+            if analysis:
+                await self._store.update({"analysis": analysis})
+        except Exception as error:  # the call's record is written already: only log
+            logger.warning(f"post-call work failed: {error!r}")
 
     async def _wind_down(
         self, worker: PipelineWorker, running: asyncio.Task[None], ending: asyncio.Task[bool]
