@@ -1,6 +1,8 @@
 """End-to-end calls: the live server, a fake LLM on loopback, and no network at all."""
 
+import asyncio
 import os
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -8,6 +10,8 @@ import pytest
 from tests.e2e.fake_anthropic import FakeAnthropic
 from tests.e2e.fake_llm import FakeLLM
 from tests.support.server import LiveServer
+from voxgate.control.call.socket import live_calls
+from voxgate.engine.after_call import AFTER_CALL
 
 # A stray model download must fail fast instead of hanging on a network that is not there.
 os.environ["HF_HUB_OFFLINE"] = "1"
@@ -23,12 +27,22 @@ def fake_llm() -> Iterator[FakeLLM]:
         yield llm
 
 
+async def calls_settled(limit: float = 30.0) -> None:
+    """Waits until no call of the test server is running (its end written, its analysis done):
+    a call's post-call requests must not reach the next test's fakes."""
+    deadline = time.monotonic() + limit
+    while (live_calls or AFTER_CALL) and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+
+
 @pytest.fixture
-def llm(fake_llm: FakeLLM) -> FakeLLM:
+async def llm(fake_llm: FakeLLM) -> FakeLLM:
+    await calls_settled()
     fake_llm.requests.clear()
     fake_llm.status = 200
     fake_llm.tool_call = None
     fake_llm.fail_after_words = None
+    fake_llm.scripted.clear()
     return fake_llm
 
 

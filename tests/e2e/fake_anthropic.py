@@ -1,7 +1,8 @@
 """Anthropic's Messages API on loopback: `POST /v1/messages` with `stream: true`, answered with
 the real SSE events (message_start, content_block_start, content_block_delta text_delta…,
-content_block_stop, message_delta, message_stop). Point the `anthropic` provider at it with
-`VOXGATE_ANTHROPIC_BASE_URL` set to `url` (the SDK appends `/v1/messages`)."""
+content_block_stop, message_delta, message_stop); without it, with one `message`. Point the
+`anthropic` provider at it with `VOXGATE_ANTHROPIC_BASE_URL` set to `url` (the SDK appends
+`/v1/messages`)."""
 
 import json
 from collections.abc import AsyncIterator
@@ -34,13 +35,17 @@ class FakeAnthropic:
         if self.status != 200:
             error = {"type": "error", "error": {"type": "api_error", "message": "fake failure"}}
             return JSONResponse(error, status_code=self.status)
-        if not body.get("stream"):
-            error = {
-                "type": "error",
-                "error": {"type": "invalid_request_error", "message": "stream"},
-            }
-            return JSONResponse(error, status_code=400)
+        if not body.get("stream"):  # a one-shot request (post-call analysis): one Message
+            return JSONResponse(self._message(body["model"]))
         return StreamingResponse(self._stream(body["model"]), media_type="text/event-stream")
+
+    def _message(self, model: str) -> dict[str, Any]:
+        return {
+            "id": "msg_fake", "type": "message", "role": "assistant", "model": model,
+            "content": [{"type": "text", "text": self.reply}],
+            "stop_reason": "end_turn", "stop_sequence": None,
+            "usage": {"input_tokens": 20, "output_tokens": len(self.reply.split(" "))},
+        }  # fmt: skip
 
     async def _stream(self, model: str) -> AsyncIterator[str]:
         words = self.reply.split(" ")

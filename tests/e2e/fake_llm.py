@@ -2,18 +2,42 @@
 
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
+Body = dict[str, Any]
+
+
+def asking(text: str) -> Callable[[Body], bool]:
+    """A request whose messages (any of them) contain `text`."""
+
+    def asks(body: Body) -> bool:
+        return any(text in str(m.get("content")) for m in body.get("messages") or [])
+
+    return asks
+
+
+@dataclass
+class Scripted:
+    """The answer to the requests `when` picks: `reply`, or an error with `status`."""
+
+    when: Callable[[Body], bool]
+    reply: str = ""
+    status: int = 200
+
 
 class FakeLLM:
     """Answers every request with `reply`, word by word; keeps each request body it got.
 
-    With `tool_call` set to a function name, it answers instead with a streamed call of that
-    function (no arguments), as OpenAI streams `tool_calls` deltas.
+    With `tool_call` set to a function name, it answers a streamed request instead with a
+    streamed call of that function (no arguments), as OpenAI streams `tool_calls` deltas.
+    `script(when, …)` answers the requests `when` picks otherwise (the first match wins; e.g.
+    `script(asking("note"), "A summary.")`). A request with `stream: false` (a one-shot
+    request, such as post-call analysis) gets one `chat.completion`, not a stream.
     """
 
     def __init__(self, reply: str) -> None:
@@ -23,8 +47,12 @@ class FakeLLM:
         self.tool_call: str | None = None
         # Set: the stream breaks off after that many words with OpenAI's mid-stream error chunk.
         self.fail_after_words: int | None = None
+        self.scripted: list[Scripted] = []
         self.app = FastAPI()
         self.app.post("/v1/chat/completions")(self._complete)
+
+    def script(self, when: Callable[[Body], bool], reply: str = "", status: int = 200) -> None:
+        self.scripted.append(Scripted(when, reply, status))
 
     def _chunk(self, delta: dict[str, Any], finish: str | None = None) -> str:
         chunk = {
@@ -37,17 +65,23 @@ class FakeLLM:
         return f"data: {json.dumps(chunk)}\n\n"
 
     async def _complete(self, request: Request) -> Response:
-        self.requests.append(await request.json())
-        if self.status != 200:
+        body = await request.json()
+        self.requests.append(body)
+        found = next((s for s in self.scripted if s.when(body)), None)
+        status = found.status if found else self.status
+        reply = found.reply if found else self.reply
+        if status != 200:
             error = {"error": {"message": "fake failure", "type": "server_error"}}
-            return JSONResponse(error, status_code=self.status)
+            return JSONResponse(error, status_code=status)
 
-        if self.tool_call is not None:
+        if self.tool_call is not None and found is None and body.get("stream") is not False:
             return StreamingResponse(self._call(self.tool_call), media_type="text/event-stream")
+        if body.get("stream") is False:
+            return JSONResponse(self._completion(reply))
 
         async def stream() -> AsyncIterator[str]:
             yield self._chunk({"role": "assistant", "content": ""})
-            for index, word in enumerate(self.reply.split(" ")):
+            for index, word in enumerate(reply.split(" ")):
                 if index == self.fail_after_words:
                     error = {"message": "fake failure mid-stream", "type": "server_error"}
                     yield f"data: {json.dumps({'error': error})}\n\n"
@@ -57,6 +91,17 @@ class FakeLLM:
             yield "data: [DONE]\n\n"
 
         return StreamingResponse(stream(), media_type="text/event-stream")
+
+    def _completion(self, reply: str) -> dict[str, Any]:
+        message = {"role": "assistant", "content": reply}
+        return {
+            "id": "chatcmpl-fake",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": "fake-model",
+            "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+        }
 
     async def _call(self, name: str) -> AsyncIterator[str]:
         call = {"index": 0, "id": "call_fake_1", "type": "function",

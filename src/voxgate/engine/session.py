@@ -9,6 +9,7 @@ from pipecat.frames.frames import EndFrame, Frame, TTSSpeakFrame
 from pipecat.pipeline.worker import PipelineParams, PipelineWorker
 from pipecat.workers.runner import WorkerRunner
 
+from voxgate.engine.after_call import AfterCall
 from voxgate.engine.artifacts import CallArtifacts
 from voxgate.engine.audio import PIPELINE_IN_RATE, AudioFormat, Codec
 from voxgate.engine.builder import build_pipeline, with_defaults
@@ -35,6 +36,7 @@ TOO_LONG = "exceeded-max-duration"
 SAID_THEN_ENDED = "assistant-ended-call-after-message-spoken"  # `say` with endCallAfterSpoken
 DEFAULT_MAX_DURATION_SECONDS = 600.0  # Vapi's default `maxDurationSeconds`
 _CANCEL_WAIT_SECONDS = 5.0
+# Post-call work still running (held here so a task is not garbage-collected mid-way).
 _DRAIN_LIMIT_SECONDS = 30.0  # a goodbye that has not finished by then is cut off
 
 
@@ -67,6 +69,7 @@ class CallSession:
         self.conversation.variable_values = values
         self._lifecycle = Lifecycle(store, socket, self.conversation)
         self.artifacts = CallArtifacts(self.assistant, store)  # recordings, log, metrics
+        self._after = AfterCall(self.assistant, store, self.conversation.server)
         self._turns = TurnWatcher(self.conversation)
         self.ended_reason: str | None = None
         self._ended = asyncio.Event()
@@ -113,7 +116,7 @@ class CallSession:
             ended = await self._lifecycle.finish(
                 NOT_VALID, await self.artifacts.save(), started=False
             )
-            await self._report(ended, {})
+            self._after.start(ended, self._lifecycle.started_at, analyse=False)
             return NOT_VALID
         self._turns.watch(built)
         hang_up = AssistantHangUp(self.assistant, self.conversation, self.end_after_speaking)
@@ -146,17 +149,20 @@ class CallSession:
             await asyncio.wait({running, ending}, timeout=limit, return_when="FIRST_COMPLETED")
         except asyncio.CancelledError:  # the server is shutting down: still record the end
             await self.end(STOPPED)
-            await self._wind_down(worker, running, ending)
+            ended = await self._wind_down(worker, running, ending)
+            self._after.start(ended, self._lifecycle.started_at, analyse=False)
             raise
         if not running.done() and not ending.done():
             await self.end(TOO_LONG)
-        await self._wind_down(worker, running, ending)
+        ended = await self._wind_down(worker, running, ending)
+        self._after.start(ended, self._lifecycle.started_at, analyse=True)
         assert self.ended_reason is not None
         return self.ended_reason
 
     async def _wind_down(
         self, worker: PipelineWorker, running: asyncio.Task[None], ending: asyncio.Task[bool]
-    ) -> None:
+    ) -> dict[str, Any]:
+        """Stops the pipeline and records the end; returns what was written."""
         if not running.done():
             await worker.cancel(reason=self.ended_reason)
             with contextlib.suppress(Exception, asyncio.CancelledError):
@@ -165,20 +171,8 @@ class CallSession:
         await self.end(STOPPED)
         self.listen.close()
         assert self.ended_reason is not None
-        ended = await self._lifecycle.finish(
-            self.ended_reason, await self.artifacts.save(), started=True
-        )
-        await self._report(ended, {})
-
-    async def _report(self, ended: dict[str, Any], analysis: dict[str, Any]) -> None:
-        """The `end-of-call-report`, from what `finish` stored and the call's analysis."""
-        await self.conversation.server.end_of_call_report(
-            ended["endedReason"],
-            ended.get("artifact") or {},
-            analysis,
-            self._lifecycle.started_at,
-            ended["endedAt"],
-        )
+        saved = await self.artifacts.save()
+        return await self._lifecycle.finish(self.ended_reason, saved, started=True)
 
     async def _gone(self) -> None:
         await self.end(CUSTOMER_ENDED)
