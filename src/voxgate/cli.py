@@ -162,3 +162,7 @@ def call(
     except CallFailed as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from None
+
+
+if __name__ == "__main__":  # `python -m voxgate.cli …`, as with the `voxgate` script
+    app()
