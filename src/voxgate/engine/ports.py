@@ -47,3 +47,19 @@ class ServerMessages(Protocol):
         """Hands one message (`type`, `timestamp`, its own fields, `artifact`) over for delivery
         and returns at once: a webhook server never holds up the call. The control side adds
         `call`, `assistant` and `customer` and takes a copy before returning."""
+
+    async def request(
+        self,
+        message: dict[str, Any],
+        *,
+        tool_server: dict[str, Any] | None = None,
+        timeout_seconds: float | None = None,
+    ) -> dict[str, Any] | None:
+        """Sends one message that needs a reply (`tool-calls`, `transfer-destination-request`…)
+        and waits for it, within the target's `timeoutSeconds` unless `timeout_seconds` says
+        otherwise. `tool_server` (a tool's own `server`) comes first in the precedence. None
+        when there is no server or no usable reply (a timeout, a non-2xx, not a JSON object)."""
+
+    async def has_server(self, tool_server: dict[str, Any] | None = None) -> bool:
+        """Whether a message would reach a server at all (a `function` tool with none anywhere
+        goes to the client instead, VAPI-BEHAVIOUR §7.2.6)."""

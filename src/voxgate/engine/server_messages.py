@@ -61,6 +61,28 @@ class ServerMessenger:
             {"type": message_type, **fields, "timestamp": _now_ms(), "artifact": artifact}
         )
 
+    async def request(
+        self,
+        kind: str,
+        *,
+        tool_server: dict[str, Any] | None = None,
+        timeout_seconds: float | None = None,
+        **fields: Any,
+    ) -> dict[str, Any] | None:
+        """A message that needs a reply (§5.2 "Resp"), awaited: the reply, or None when nobody
+        answers usefully. A tool's own server is always asked; otherwise the type must be
+        subscribed, as for any message."""
+        if self._port is None or (tool_server is None and self._type(kind, fields) is None):
+            return None
+        artifact = fields.pop("artifact", None) or self._artifact()
+        message = {"type": kind, **fields, "timestamp": _now_ms(), "artifact": artifact}
+        return await self._port.request(
+            message, tool_server=tool_server, timeout_seconds=timeout_seconds
+        )
+
+    async def has_server(self, tool_server: dict[str, Any] | None = None) -> bool:
+        return self._port is not None and await self._port.has_server(tool_server)
+
     async def end_of_call_report(
         self,
         reason: str,

@@ -1,6 +1,6 @@
-"""Where a server message goes and how it is sent (VAPI-BEHAVIOUR §5.1): `assistant.server` (or
-the legacy `assistant.serverUrl`) before the org's server. The phone number's server comes
-between them once calls reach phone numbers.
+"""Where a server message goes and how it is sent (VAPI-BEHAVIOUR §5.1): a tool's own `server`
+(for its `tool-calls`), then `assistant.server` (or the legacy `assistant.serverUrl`), then the
+phone number's `server`, then the org's server.
 
 A target is a plain JSON object, stored with each delivery: `url`, `timeoutSeconds`, `headers`,
 `secret` (the legacy `X-Vapi-Secret`), `authenticationPlan` (of the `webhook` credential that
@@ -46,14 +46,24 @@ def _target(server: dict[str, Any], assistant: dict[str, Any], secret: Any) -> T
     return target
 
 
-def choose(assistant: dict[str, Any], org_server: dict[str, Any] | None) -> Target | None:
+def choose(
+    assistant: dict[str, Any],
+    org_server: dict[str, Any] | None,
+    *,
+    tool_server: dict[str, Any] | None = None,
+    phone_number_server: dict[str, Any] | None = None,
+) -> Target | None:
     """The target of this assistant's server messages, or None when there is no server."""
+    if _object(tool_server).get("url"):
+        return _target(_object(tool_server), assistant, None)
     server = _object(assistant.get("server"))
     legacy_secret = assistant.get("serverUrlSecret")
     if not server.get("url") and assistant.get("serverUrl"):
         server = {**server, "url": assistant["serverUrl"]}
     if server.get("url"):
         return _target(server, assistant, legacy_secret)
+    if _object(phone_number_server).get("url"):
+        return _target(_object(phone_number_server), assistant, None)
     org = _object(org_server)
     if org.get("url"):
         return _target(org, assistant, None)
