@@ -34,7 +34,8 @@ class FakeLLM:
     """Answers every request with `reply`, word by word; keeps each request body it got.
 
     With `tool_call` set to a function name, it answers a streamed request instead with a
-    streamed call of that function (no arguments), as OpenAI streams `tool_calls` deltas.
+    streamed call of that function (with `tool_arguments`, `{}` by default), as OpenAI streams
+    `tool_calls` deltas; a request that ends with the function's result is answered in words.
     `script(when, …)` answers the requests `when` picks otherwise (the first match wins; e.g.
     `script(asking("note"), "A summary.")`). A request with `stream: false` (a one-shot
     request, such as post-call analysis) gets one `chat.completion`, not a stream.
@@ -45,6 +46,7 @@ class FakeLLM:
         self.requests: list[dict[str, Any]] = []
         self.status = 200  # anything else: answered with that status and an error body
         self.tool_call: str | None = None
+        self.tool_arguments: dict[str, Any] = {}
         # Set: the stream breaks off after that many words with OpenAI's mid-stream error chunk.
         self.fail_after_words: int | None = None
         self.scripted: list[Scripted] = []
@@ -74,8 +76,13 @@ class FakeLLM:
             error = {"error": {"message": "fake failure", "type": "server_error"}}
             return JSONResponse(error, status_code=status)
 
-        if self.tool_call is not None and found is None and body.get("stream") is not False:
-            return StreamingResponse(self._call(self.tool_call), media_type="text/event-stream")
+        messages = body.get("messages") or [{}]
+        answered = messages[-1].get("role") == "tool"  # the function's result came back
+        calling = self.tool_call is not None and not answered
+        if calling and found is None and body.get("stream") is not False:
+            return StreamingResponse(
+                self._call(str(self.tool_call)), media_type="text/event-stream"
+            )
         if body.get("stream") is False:
             return JSONResponse(self._completion(reply))
 
@@ -107,6 +114,7 @@ class FakeLLM:
         call = {"index": 0, "id": "call_fake_1", "type": "function",
                 "function": {"name": name, "arguments": ""}}  # fmt: skip
         yield self._chunk({"role": "assistant", "content": None, "tool_calls": [call]})
-        yield self._chunk({"tool_calls": [{"index": 0, "function": {"arguments": "{}"}}]})
+        arguments = json.dumps(self.tool_arguments)
+        yield self._chunk({"tool_calls": [{"index": 0, "function": {"arguments": arguments}}]})
         yield self._chunk({}, "tool_calls")
         yield "data: [DONE]\n\n"
