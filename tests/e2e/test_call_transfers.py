@@ -50,7 +50,7 @@ def tool_result(llm: FakeLLM) -> str:
 async def test_a_phone_number_is_refused_to_the_llm_and_the_call_goes_on(
     client: httpx.AsyncClient, live_server: LiveServer, llm: FakeLLM
 ) -> None:
-    llm.tool_call, llm.tool_arguments = "transferCall", {"destination": DESK["number"]}
+    llm.tool_calls = [("transferCall", {"destination": DESK["number"]})]
     tool = {"type": "transferCall", "destinations": [DESK]}
     call = await new_call(client, llm, model=transfer_model(llm, tool))
     await ask_to_transfer(live_server, call)
@@ -67,7 +67,7 @@ async def test_a_phone_number_is_refused_to_the_llm_and_the_call_goes_on(
 async def test_no_destination_asks_the_server_and_its_error_is_the_result(
     client: httpx.AsyncClient, live_server: LiveServer, llm: FakeLLM, webhook: FakeWebhook
 ) -> None:
-    llm.tool_call = "dynamicDestinationTransferCall"
+    llm.tool_calls = [("dynamicDestinationTransferCall", {})]
     webhook.answers["transfer-destination-request"] = {"error": "Everyone is at lunch."}
     tool = {"type": "transferCall", "destinations": [],
             "function": {"name": "dynamicDestinationTransferCall"}}  # fmt: skip
@@ -83,7 +83,7 @@ async def test_no_destination_asks_the_server_and_its_error_is_the_result(
 async def test_a_number_from_the_server_is_refused_too(
     client: httpx.AsyncClient, live_server: LiveServer, llm: FakeLLM, webhook: FakeWebhook
 ) -> None:
-    llm.tool_call = "transferCall"
+    llm.tool_calls = [("transferCall", {})]
     reply = {"destination": {"type": "number", "number": "+14155550100"}}
     webhook.answers["transfer-destination-request"] = {"messageResponse": reply}
     tool = {"type": "transferCall"}

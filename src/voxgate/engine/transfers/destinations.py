@@ -12,6 +12,8 @@ legacy transfer, as `{type, assistantName, description}` is valid in both and a 
 
 from typing import Any, Literal
 
+from voxgate.engine.tool_messages import configures, text_of
+
 DEFAULT_TRANSFER_MESSAGE = "Transferring the call now"  # Vapi's words when none are configured
 HANDOFF_ONLY_KEYS = frozenset(
     {"assistantId", "assistant", "contextEngineeringPlan", "variableExtractionPlan",
@@ -60,35 +62,23 @@ def find_destination(destinations: list[Any], name: Any) -> Destination | None:
     return None
 
 
-def message_text(message: Any) -> str | None:
-    """The words of a spoken message: a string, or a `CustomMessage` / tool message with
-    `content` (its first `contents[]` text when `content` is missing); None when none is set."""
+def message_text(message: Any, language: str | None = None) -> str | None:
+    """The words of a spoken message: a string, or a `CustomMessage` / tool message (its
+    `contents[]` variant in the call's language, else its `content`); None when none is set."""
     if isinstance(message, str):
         return message
-    if not isinstance(message, dict):
-        return None
-    content = message.get("content")
-    if isinstance(content, str):
-        return content
-    for variant in message.get("contents") or []:
-        if isinstance(variant, dict) and isinstance(variant.get("text"), str):
-            return str(variant["text"])
-    return None
+    return text_of(message, language) if isinstance(message, dict) else None
 
 
-def tool_message(tool: dict[str, Any], kind: str) -> Any:
-    """The tool's first message of this kind (`request-start`, `request-failed`…), or None."""
-    for message in tool.get("messages") or []:
-        if isinstance(message, dict) and message.get("type") == kind:
-            return message
-    return None
-
-
-def transfer_message(destination: Destination, tool: dict[str, Any] | None = None) -> str:
-    """What is said before the transfer: the destination's `message`, else the tool's
-    `request-start` message, else Vapi's default. An empty string means a silent transfer."""
-    for source in (destination.get("message"), tool_message(tool or {}, "request-start")):
-        text = message_text(source)
-        if text is not None:
-            return text
+def transfer_message(
+    destination: Destination, tool: dict[str, Any] | None = None, language: str | None = None
+) -> str:
+    """What is said as the transfer starts: the destination's `message`; else nothing more when
+    the tool has `request-start` messages of its own (spoken as the call began, tool_calls.py),
+    else Vapi's default. An empty string means a silent transfer."""
+    text = message_text(destination.get("message"), language)
+    if text is not None:
+        return text
+    if tool is not None and configures(tool, "request-start"):
+        return ""
     return DEFAULT_TRANSFER_MESSAGE

@@ -13,7 +13,7 @@ the LLM why, and the call goes on with the same assistant.
 from dataclasses import dataclass
 from typing import Any
 
-from voxgate.engine.transfers.destinations import destination_name, message_text
+from voxgate.engine.transfers.destinations import destination_name
 
 
 @dataclass(frozen=True)
@@ -25,10 +25,11 @@ class Refused:
 
 @dataclass(frozen=True)
 class TransferTo:
-    """Transfer to `destination`; `message`, when the server gave one, is said first."""
+    """Transfer to `destination`; `message` (a tool message), when the server gave one, is
+    said first instead of the destination's."""
 
     destination: dict[str, Any]
-    message: str | None = None
+    message: dict[str, Any] | str | None = None
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,8 @@ def read_transfer_reply(reply: dict[str, Any] | None) -> TransferTo | Refused:
     if destination_name(destination) is None:
         needed = {"assistant": "assistantName", "number": "number", "sip": "sipUri"}[kind]
         return Refused(f"The server's {kind} destination has no {needed}.")
-    return TransferTo(destination, message_text(reply.get("message")))
+    message = reply.get("message")
+    return TransferTo(destination, message if isinstance(message, dict | str) else None)
 
 
 def read_handoff_reply(reply: dict[str, Any] | None) -> HandoffTo | Refused:

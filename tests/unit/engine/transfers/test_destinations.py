@@ -55,8 +55,15 @@ def test_the_words_said_first() -> None:
     assert transfer_message({**LEGACY, "message": ""}) == ""  # a silent transfer
     custom = {"type": "custom-message", "content": "Connecting you."}
     assert transfer_message({**LEGACY, "message": custom}) == "Connecting you."
-    by_language = {"type": "request-start", "contents": [{"type": "text", "text": "Hola."}]}
-    assert transfer_message({**LEGACY, "message": by_language}) == "Hola."
-    # Without its own message, the tool's request-start message, even an empty one, speaks.
-    tool = {"type": "transferCall", "messages": [{"type": "request-start", "content": ""}]}
+    variants = [{"type": "text", "text": "Hello.", "language": "en"},
+                {"type": "text", "text": "Hola.", "language": "es"}]  # fmt: skip
+    by_language = {"type": "request-start", "contents": variants}
+    assert transfer_message({**LEGACY, "message": by_language}, None, "es") == "Hola."
+    # Without its own message: nothing more when the tool has a request-start of its own
+    # (already said as the call began), else the default.
+    tool = {"type": "transferCall", "messages": [{"type": "request-start", "content": "Sure."}]}
     assert transfer_message({"type": "assistant", "assistantName": "B"}, tool) == ""
+    plain = {"type": "transferCall", "messages": [{"type": "request-failed", "content": "No."}]}
+    assert transfer_message({"type": "assistant", "assistantName": "B"}, plain) == (
+        DEFAULT_TRANSFER_MESSAGE
+    )

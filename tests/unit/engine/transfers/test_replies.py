@@ -15,9 +15,10 @@ BILLING = {"type": "assistant", "assistantName": "Billing"}
 
 
 def test_a_transfer_destination_with_its_message() -> None:
-    reply = {"destination": BILLING, "message": {"type": "request-start", "content": "Hold on."}}
+    hold_on = {"type": "request-start", "content": "Hold on."}
+    reply = {"destination": BILLING, "message": hold_on}
     assert_matches(reply, "ServerMessageResponseTransferDestinationRequest")
-    assert read_transfer_reply(reply) == TransferTo(BILLING, "Hold on.")
+    assert read_transfer_reply(reply) == TransferTo(BILLING, hold_on)
     number = {"type": "number", "number": "+14155552671", "message": "Connecting you."}
     assert read_transfer_reply({"destination": number}) == TransferTo(number, None)
 
