@@ -16,6 +16,7 @@ The destination's spoken `message` is already in the history as the assistant's 
 new assistant's first message comes after, from the switch.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 ROLLING = "rolling-history"
@@ -94,3 +95,21 @@ def split_system(messages: list[Message]) -> tuple[str | None, list[Message]]:
     if messages and _is_system(messages[0]) and isinstance(messages[0].get("content"), str):
         return str(messages[0]["content"]), list(messages[1:])
     return None, list(messages)
+
+
+def context_transfer(
+    mode: str, old_prompt: str | None, new_prompt: str | None, transfer_function: str
+) -> tuple[str | None, Callable[[list[Message]], list[Message]]]:
+    """`transferMode` for a pipeline whose system prompt is the LLM service's
+    `system_instruction` and whose context holds the rest: (the instruction from now on, the
+    transform of the context's messages). `rolling-history` keeps the old prompt as the
+    instruction and adds the new one at the end; the other modes make the new prompt the
+    instruction. The LLM sees what `apply_transfer_mode` gives (a unit test holds them equal)."""
+    if mode == DELETE:
+        return new_prompt, lambda _messages: []
+    if mode == SWAP:
+        return new_prompt, list
+    if mode == SWAP_AND_REMOVE:
+        return new_prompt, lambda messages: without_tool_calls(messages, transfer_function)
+    tail = [_system(new_prompt)] if new_prompt else []
+    return old_prompt, lambda messages: [*messages, *tail]

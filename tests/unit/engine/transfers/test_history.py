@@ -3,12 +3,15 @@ documents each mode with a before and after."""
 
 from typing import Any
 
+import pytest
+
 from voxgate.engine.transfers.history import (
     DELETE,
     ROLLING,
     SWAP,
     SWAP_AND_REMOVE,
     apply_transfer_mode,
+    context_transfer,
     split_system,
     transfer_mode,
     without_tool_calls,
@@ -76,3 +79,14 @@ def test_split_system_gives_the_instruction_and_the_context() -> None:
     assert split_system([NEW, BEFORE[1]]) == ("assistant2 system message", [BEFORE[1]])
     assert split_system(BEFORE[1:3]) == (None, BEFORE[1:3])
     assert split_system([]) == (None, [])
+
+
+@pytest.mark.parametrize("mode", [ROLLING, SWAP, SWAP_AND_REMOVE, DELETE, "unknown"])
+def test_the_pipeline_form_gives_the_llm_the_same_conversation(mode: str) -> None:
+    old, new = BEFORE[0]["content"], NEW["content"]
+    instruction, transform = context_transfer(mode, old, new, "transferCall")
+    seen = [{"role": "system", "content": instruction}, *transform(BEFORE[1:])]
+    assert seen == apply_transfer_mode(mode, BEFORE, new, "transferCall")
+    assert context_transfer(mode, None, None, "transferCall")[1](BEFORE[1:3]) == (
+        [] if mode == DELETE else BEFORE[1:3]
+    )
