@@ -136,8 +136,7 @@ class ToolDispatcher:
                 texts.append(tool_messages.text_of(message, self._language))
                 blocking = blocking or message.get("blocking") is True
             if not found and not tool_messages.configures(call.tool, "request-start"):
-                sync = call.tool.get("async") is not True
-                filler = filler or (sync and call.tool.get("type") in FILLER_TYPES)
+                filler = filler or await self._waits(call)
         if not texts and filler:
             texts.append(tool_messages.default_filler())
         said = [t for t in texts if t.strip()]
@@ -149,6 +148,18 @@ class ToolDispatcher:
         if blocking:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._spoken.wait(), _BLOCKING_LIMIT_SECONDS)
+
+    async def _waits(self, call: ToolCall) -> bool:
+        """Whether the caller will wait on this call (it gets a default filler): not an async
+        tool, nor a client-side one (a function with no server anywhere)."""
+        if call.tool.get("type") not in FILLER_TYPES or call.tool.get("async") is True:
+            return False
+        if call.tool.get("type") != "function":
+            return True
+        server = call.tool.get("server")
+        return await self._conversation.server.has_server(
+            server if isinstance(server, dict) else None
+        )
 
     async def _delayed(self, call: ToolCall) -> None:
         """`request-response-delayed` messages, each at its time, while the handler runs."""
