@@ -10,7 +10,7 @@ from pipecat.services.llm_service import FunctionCallParams
 
 from voxgate.engine import tool_messages
 from voxgate.engine.conversation import Conversation
-from voxgate.engine.function_tool import NO_REPLY, NO_RESULT, outcome_of
+from voxgate.engine.function_tool import NO_REPLY, NO_RESULT, outcome_of, with_parameters
 from voxgate.engine.tool_calls import SAID_THEN_ENDED, ToolDispatcher
 from voxgate.engine.tool_types import Outcome, ToolCall
 from voxgate.engine.tools import tools_schema
@@ -29,6 +29,14 @@ def test_a_call_goes_out_with_arguments_as_an_object_and_the_legacy_mirrors() ->
         "function": {"name": "get_weather", "arguments": {"city": "Paris"}},
         "name": "get_weather", "arguments": {"city": "Paris"},
     }  # fmt: skip
+
+
+def test_static_parameters_are_merged_into_the_arguments_sent() -> None:
+    parameters = [{"key": "caller", "value": "{{ customer.number }}"}, {"key": "units", "value": 2}]
+    sent = with_parameters(
+        call({"city": "Paris"}, parameters=parameters), {"customer": {"number": "+15550100"}}
+    )
+    assert sent.arguments == {"city": "Paris", "caller": "+15550100", "units": 2}
 
 
 def test_function_tools_are_offered_with_their_own_schema_and_unknown_types_are_not() -> None:
