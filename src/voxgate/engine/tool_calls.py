@@ -101,9 +101,12 @@ class ToolDispatcher:
         self._spoken.set()
 
     def _turn(self, call_id: str) -> asyncio.Future[tuple[Turn, asyncio.Event]]:
-        if call_id not in self._turns:
-            self._turns[call_id] = asyncio.get_running_loop().create_future()
-        return self._turns[call_id]
+        """Where a call's turn is handed from the announcement to its handler. A settled one is
+        stale (some models reuse call ids from turn to turn) and is replaced."""
+        found = self._turns.get(call_id)
+        if found is None or found.done():
+            found = self._turns[call_id] = asyncio.get_running_loop().create_future()
+        return found
 
     async def _started(self, _llm: Any, function_calls: list[FunctionCallFromLLM]) -> None:
         """A model turn's calls (pipecat announces them before running any handler)."""
@@ -173,10 +176,12 @@ class ToolDispatcher:
             await self.say(tool_messages.text_of(message, self._language))
 
     async def _run(self, params: FunctionCallParams) -> None:
+        announced = self._turns.get(params.tool_call_id)
+        if announced is None:  # the handler came first: wait for the announcement
+            announced = self._turn(params.tool_call_id)
         try:
-            turn, ready = await asyncio.wait_for(
-                asyncio.shield(self._turn(params.tool_call_id)), _TURN_WAIT_SECONDS
-            )
+            turn, ready = await asyncio.wait_for(asyncio.shield(announced), _TURN_WAIT_SECONDS)
+            self._turns.pop(params.tool_call_id, None)
         except TimeoutError:  # not announced (should not happen): a turn of its own
             tool = self._tools[params.function_name]
             call = ToolCall(params.tool_call_id, params.function_name, dict(params.arguments), tool)
