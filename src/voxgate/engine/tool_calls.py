@@ -22,7 +22,8 @@ Around every handler the dispatcher:
 - speaks `request-response-delayed` messages at their `timingMilliseconds` while it waits;
 - then by §7.2.4: the outcome's `message`, else the tool's `request-complete` /
   `request-failed`, is spoken instead of a new LLM turn; a `role: system` one is a hint added
-  to the context and the LLM still runs; `endCallAfterSpokenEnabled` ends the call after it.
+  to the context and the LLM still runs; `endCallAfterSpokenEnabled` ends the call after it;
+- runs the LLM once after the turn's last call if any call wants it (and none forbids it).
 """
 
 import asyncio
@@ -198,7 +199,7 @@ class ToolDispatcher:
             outcome = Outcome(error=f"The tool failed: {error}")
         finally:
             delayed.cancel()
-        await self._settle(params, call, outcome)
+        await self._settle(params, turn, call, outcome)
 
     def _message(self, call: ToolCall, outcome: Outcome) -> dict[str, Any] | None:
         if not outcome.speaks:
@@ -209,19 +210,24 @@ class ToolDispatcher:
         found = tool_messages.find(call.tool, kind, call.arguments)
         return found[0] if found else None
 
-    async def _settle(self, params: FunctionCallParams, call: ToolCall, outcome: Outcome) -> None:
+    async def _settle(
+        self, params: FunctionCallParams, turn: Turn, call: ToolCall, outcome: Outcome
+    ) -> None:
         # An empty result would read to pipecat as none, and no LLM turn would follow.
         text = outcome.text or "Done."
         self._conversation.tool_result(call.id, call.name, text, error=outcome.error is not None)
         message = self._message(call, outcome)
         spoken = tool_messages.text_of(message, self._language) if message else ""
-        run_llm = outcome.run_llm
+        wants_llm = outcome.run_llm is not False
         if message is not None and message.get("role") == "system":
             if spoken.strip():  # a hint for the LLM's next turn, not speech
                 params.context.add_message({"role": "system", "content": spoken})
             spoken = ""
-        elif message is not None and run_llm is None:
-            run_llm = False  # what to say has been said: no new LLM turn (§7.2.4)
+        elif message is not None:
+            wants_llm = False  # what to say has been said: no new LLM turn (§7.2.4)
+        # pipecat would run the LLM after the turn's last result whatever the others wanted:
+        # the turn decides instead, once.
+        run_llm = turn.settle(wants_llm=wants_llm, forbids_llm=outcome.run_llm is False)
         await params.result_callback(text, properties=FunctionCallResultProperties(run_llm=run_llm))
         if message is not None and message.get("endCallAfterSpokenEnabled") is True:
             await self._end(SAID_THEN_ENDED, spoken or None)

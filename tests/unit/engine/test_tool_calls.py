@@ -12,7 +12,7 @@ from voxgate.engine import tool_messages
 from voxgate.engine.conversation import Conversation
 from voxgate.engine.function_tool import NO_REPLY, NO_RESULT, outcome_of, with_parameters
 from voxgate.engine.tool_calls import SAID_THEN_ENDED, ToolDispatcher
-from voxgate.engine.tool_types import Outcome, ToolCall
+from voxgate.engine.tool_types import Outcome, ToolCall, Turn
 from voxgate.engine.tools import tools_schema
 
 WEATHER = {"type": "function", "function": {"name": "get_weather"}}
@@ -143,14 +143,15 @@ async def settle(outcome: Outcome, **tool: Any) -> tuple[Params, Conversation, E
 
     dispatcher.say = say  # type: ignore[method-assign]
     params = Params()
-    await dispatcher._settle(cast(FunctionCallParams, params), call(**tool), outcome)
+    settled = call(**tool)
+    await dispatcher._settle(cast(FunctionCallParams, params), Turn([settled]), settled, outcome)
     return params, conversation, ended, said
 
 
 async def test_a_result_without_messages_starts_a_new_llm_turn() -> None:
     params, conversation, _ended, said = await settle(Outcome(result="Sunny"))
     [(result, properties)] = params.results
-    assert result == "Sunny" and properties is not None and properties.run_llm is None
+    assert result == "Sunny" and properties is not None and properties.run_llm is True
     assert said == []
     assert conversation.messages[-1]["result"] == "Sunny"
 
@@ -172,7 +173,7 @@ async def test_a_system_message_is_a_hint_and_the_llm_still_runs() -> None:
     params, _conversation, _ended, said = await settle(Outcome(result="ok"), messages=hint)
     assert said == []
     assert params.context.messages[-1] == {"role": "system", "content": "Tell them it is sunny."}
-    assert params.results[0][1] is not None and params.results[0][1].run_llm is None
+    assert params.results[0][1] is not None and params.results[0][1].run_llm is True
 
 
 async def test_an_error_speaks_request_failed_and_can_end_the_call() -> None:
@@ -184,3 +185,16 @@ async def test_an_error_speaks_request_failed_and_can_end_the_call() -> None:
     assert conversation.artifact()["messagesOpenAIFormatted"][-1] == {
         "role": "tool", "tool_call_id": "call_1", "content": "boom",
     }  # fmt: skip
+
+
+def test_a_turn_runs_the_llm_once_after_its_last_call_if_any_wants_it() -> None:
+    two = [call(), call()]
+    turn = Turn(two)
+    assert turn.settle(wants_llm=True, forbids_llm=False) is False  # one still running
+    assert turn.settle(wants_llm=False, forbids_llm=False) is True  # the first one wanted it
+    quiet = Turn(two)
+    assert not quiet.settle(wants_llm=False, forbids_llm=False)
+    assert not quiet.settle(wants_llm=False, forbids_llm=False)
+    ending = Turn(two)
+    assert not ending.settle(wants_llm=True, forbids_llm=False)
+    assert not ending.settle(wants_llm=False, forbids_llm=True)  # endCall: the call is over
