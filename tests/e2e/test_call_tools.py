@@ -192,11 +192,10 @@ async def test_async_and_client_side_tools_do_not_hold_the_conversation_up(
         return {"results": [{"toolCallId": "call_fake_1", "result": "Logged"}]}
 
     webhook.answers["tool-calls"] = answer
-    tools = [
-        function_tool("log_interest", {"url": webhook.url}, **{"async": True}),
-        function_tool("show_map", None),  # no server anywhere: the client's tool
-    ]
-    call = await new_call(client, llm, model=fake_model(llm, tools=tools))
+    tools = [function_tool("log_interest", {"url": webhook.url}, **{"async": True})]
+    client_tool = function_tool("show_map", None)  # no server anywhere: the client's tool
+    overrides = {"assistantOverrides": {"tools:append": [client_tool]}}
+    call = await new_call(client, llm, call_fields=overrides, model=fake_model(llm, tools=tools))
     try:
         async with dial(socket_url(live_server, call)) as caller:
             asked = await ask(caller, "Show me Paris.")
