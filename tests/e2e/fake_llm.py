@@ -28,6 +28,7 @@ class Scripted:
     when: Callable[[Body], bool]
     reply: str = ""
     status: int = 200
+    tool_call: str | None = None  # set: a streamed call of this function instead of `reply`
 
 
 class FakeLLM:
@@ -51,8 +52,14 @@ class FakeLLM:
         self.app = FastAPI()
         self.app.post("/v1/chat/completions")(self._complete)
 
-    def script(self, when: Callable[[Body], bool], reply: str = "", status: int = 200) -> None:
-        self.scripted.append(Scripted(when, reply, status))
+    def script(
+        self,
+        when: Callable[[Body], bool],
+        reply: str = "",
+        status: int = 200,
+        tool_call: str | None = None,
+    ) -> None:
+        self.scripted.append(Scripted(when, reply, status, tool_call))
 
     def _chunk(self, delta: dict[str, Any], finish: str | None = None) -> str:
         chunk = {
@@ -74,8 +81,9 @@ class FakeLLM:
             error = {"error": {"message": "fake failure", "type": "server_error"}}
             return JSONResponse(error, status_code=status)
 
-        if self.tool_call is not None and found is None and body.get("stream") is not False:
-            return StreamingResponse(self._call(self.tool_call), media_type="text/event-stream")
+        called = found.tool_call if found else self.tool_call
+        if called is not None and body.get("stream") is not False:
+            return StreamingResponse(self._call(called), media_type="text/event-stream")
         if body.get("stream") is False:
             return JSONResponse(self._completion(reply))
 

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from pipecat.frames.frames import FunctionCallResultProperties
-from pipecat.services.llm_service import FunctionCallParams
+from pipecat.services.llm_service import FunctionCallParams, LLMService
 
 from voxgate.engine.builder import Built
 from voxgate.engine.conversation import Conversation
@@ -69,3 +69,13 @@ class AssistantHangUp:
 
     async def _silent(self, _aggregator: Any) -> None:
         await self._end(SILENCE, None)
+
+    def register(self, llm: LLMService[Any]) -> None:
+        """This assistant's `endCall` on its own LLM service: each assistant a squad's call may
+        switch to has one, so the `endCallMessage` spoken is the active assistant's."""
+        if offers_end_call(self._assistant):
+            llm.register_function(END_CALL, self._end_call)
+
+    def listen(self, turns: TurnWatcher) -> None:
+        """This assistant's `endCallPhrases` from now on (it has the call)."""
+        turns.on_bot_turn = self._heard_bot

@@ -1,13 +1,15 @@
 """An assistant's `model.tools` as functions the LLM may call.
 
-Served today: `endCall` (VAPI-BEHAVIOUR §7.2: exposed as the function `endCall`, run in-process).
-Other tool types are not offered to the LLM yet.
+Served today: `endCall` (VAPI-BEHAVIOUR §7.2: exposed as the function `endCall`, run in-process)
+and `handoff` (`handoff.py`). Other tool types are not offered to the LLM yet.
 """
 
 from typing import Any
 
 from pipecat.adapters.llm.schemas.function_schema import FunctionSchema
 from pipecat.adapters.llm.schemas.tools_schema import ToolsSchema
+
+from voxgate.engine.handoff import handoff_schemas
 
 END_CALL = "endCall"
 _END_CALL_SCHEMA = FunctionSchema(
@@ -31,4 +33,5 @@ def offers_end_call(assistant: dict[str, Any]) -> bool:
 def tools_schema(assistant: dict[str, Any]) -> ToolsSchema | None:
     """The functions for the LLM's context, or None when the assistant has none it can run."""
     functions = [_END_CALL_SCHEMA] if offers_end_call(assistant) else []
+    functions += handoff_schemas(assistant)  # handoff.py
     return ToolsSchema(standard_tools=functions) if functions else None

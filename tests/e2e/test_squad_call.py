@@ -1,0 +1,166 @@
+"""A squad's call: the front desk hands the caller to billing through a handoff tool, and billing
+takes over with its own prompt, voice and greeting; the webhook hears `transfer-update` and
+`assistant.started`, and the stored call says who had it.
+
+The voices are the Cartesia fake's (two voice ids: the request names the one that speaks); the
+LLM is the OpenAI-compatible fake, scripted by the system prompt it is sent.
+"""
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.e2e.caller import loudness, seconds
+from tests.e2e.conftest import REPLY
+from tests.e2e.fake_llm import FakeLLM, asking
+from tests.e2e.fake_speech import FakeCartesia
+from tests.e2e.test_speech_vendors import _served, _vendor, speak_until_answered
+from tests.e2e.test_websocket_call import GREETING, dial, ended, fake_model, socket_url
+from tests.support.fake_webhook import FakeWebhook, fake_webhook
+from tests.support.reference import assert_matches
+from tests.support.server import LiveServer
+
+pytestmark = pytest.mark.db
+
+FRONT_PROMPT = "You are the front desk of a small hotel. Hand billing questions to billing."
+BILLING_PROMPT = "You are the billing desk of a small hotel. Answer in one sentence."
+BILLING_GREETING = "Billing here. What can I do for you?"
+
+
+@pytest.fixture(scope="module")
+def cartesia_server() -> Iterator[FakeCartesia]:
+    yield from _served(FakeCartesia())
+
+
+@pytest.fixture
+def cartesia(cartesia_server: FakeCartesia, monkeypatch: pytest.MonkeyPatch) -> FakeCartesia:
+    cartesia_server.requests.clear()
+    result: FakeCartesia = _vendor(cartesia_server, "cartesia", monkeypatch)
+    return result
+
+
+@pytest.fixture
+def webhook() -> Iterator[FakeWebhook]:
+    with fake_webhook() as fake:
+        yield fake
+
+
+def voice(voice_id: str) -> dict[str, Any]:
+    return {"provider": "cartesia", "voiceId": voice_id, "model": "sonic-2"}
+
+
+def spoken_by_voice(cartesia: FakeCartesia) -> list[tuple[str, str]]:
+    """(voice id, text) of each thing said, in order (a text may come in several requests)."""
+    said: list[tuple[str, str]] = []
+    for request in cartesia.requests:
+        text = str(request.get("transcript") or "")
+        if not text.strip():
+            continue
+        voice_id = request["voice"]["id"]
+        if said and said[-1][0] == voice_id and request.get("context_id") == said[-1][1]:
+            continue
+        said.append((voice_id, text.strip()))
+    return said
+
+
+async def test_a_handoff_switches_prompt_voice_and_greeting(
+    client: httpx.AsyncClient,
+    live_server: LiveServer,
+    llm: FakeLLM,
+    cartesia: FakeCartesia,
+    webhook: FakeWebhook,
+) -> None:
+    billing = {
+        "name": "Billing",
+        "firstMessage": BILLING_GREETING,
+        "model": fake_model(llm, messages=[{"role": "system", "content": BILLING_PROMPT}]),
+        "voice": voice("voice-billing"),
+    }
+    saved = await client.post("/assistant", json=billing)
+    assert saved.status_code == 201, saved.text
+    handoff = {
+        "type": "handoff",
+        "destinations": [
+            {"type": "assistant", "assistantName": "Billing", "description": "billing questions",
+             "contextEngineeringPlan": {"type": "all"}}
+        ],
+    }  # fmt: skip
+    front_desk = {
+        "name": "Front desk",
+        "firstMessage": GREETING,
+        "model": fake_model(
+            llm, messages=[{"role": "system", "content": FRONT_PROMPT}], tools=[handoff]
+        ),
+        "voice": voice("voice-front"),
+    }
+    subscribed = ["transfer-update", "assistant.started", "end-of-call-report"]
+    squad = {
+        "members": [{"assistant": front_desk}, {"assistantId": saved.json()["id"]}],
+        "membersOverrides": {"server": {"url": webhook.url}, "serverMessages": subscribed},
+    }
+    llm.script(asking(FRONT_PROMPT), tool_call="handoff_to_Billing")
+    body = {"squad": squad, "transport": {"provider": "vapi.websocket"}}
+    created = await client.post("/call", json=body)
+    assert created.status_code == 201, created.text
+    call = created.json()
+
+    async with dial(socket_url(live_server, call)) as caller:
+        await caller.quiet()
+        spoke = await speak_until_answered(caller)  # the front desk hands off; billing greets
+        await caller.quiet(after=spoke)
+        greeting = caller.audio_since(spoke)
+        greeted = caller.first_audio_after(spoke)
+        spoke_again = await speak_until_answered(caller)  # billing answers
+        await caller.quiet(after=spoke_again)
+        transfers = caller.of_type("transfer-update")
+        started = caller.of_type("assistant.started")
+
+    assert seconds(greeting) > 1 and loudness(greeting) > 300
+    assert spoken_by_voice(cartesia) == [
+        ("voice-front", GREETING),
+        ("voice-billing", BILLING_GREETING),
+        ("voice-billing", REPLY),
+    ]
+    first, last = llm.requests[0], llm.requests[-1]
+    assert first["messages"][0] == {"role": "system", "content": FRONT_PROMPT}
+    assert [t["function"]["name"] for t in first["tools"]] == ["handoff_to_Billing"]
+    assert first["tools"][0]["function"]["parameters"]["properties"]["destination"]["enum"] == [
+        "Billing"
+    ]
+    # Billing's model gets billing's prompt, the history so far (plan "all") and no tools.
+    assert last["messages"][0] == {"role": "system", "content": BILLING_PROMPT}
+    roles = [m["role"] for m in last["messages"]]
+    assert roles == ["system", "assistant", "user", "assistant", "tool", "assistant", "user"]
+    assert last["messages"][3]["tool_calls"][0]["function"]["name"] == "handoff_to_Billing"
+    assert last["messages"][5]["content"] == BILLING_GREETING
+    assert "tools" not in last
+    assert len(llm.requests) == 2
+
+    assert [t["toAssistant"]["name"] for t in transfers] == ["Billing"]
+    assert [s["newAssistant"]["name"] for s in started] == ["Billing"]
+    update = (await webhook.wait_for("transfer-update"))[0].message
+    assert_matches(update, "ServerMessageTransferUpdate")
+    assert update["destination"]["assistantName"] == "Billing"
+    assert update["fromAssistant"]["name"] == "Front desk"
+    assert update["toAssistant"]["name"] == "Billing"
+    begun = (await webhook.wait_for("assistant.started"))[0].message
+    assert_matches(begun, "ClientMessageAssistantStarted")
+    assert begun["newAssistant"]["model"]["messages"][0]["content"] == BILLING_PROMPT
+
+    stored = await ended(client, call["id"])
+    assert_matches(stored, "Call")
+    artifact = stored["artifact"]
+    assert artifact["assistantActivations"] == [
+        {"assistantName": "Front desk"},
+        {"assistantName": "Billing", "assistantId": saved.json()["id"]},
+    ]
+    said = [m["message"] for m in artifact["messages"] if m["role"] == "bot"]
+    assert said == [GREETING, BILLING_GREETING, REPLY]
+    prompts = [m["message"] for m in artifact["messages"] if m["role"] == "system"]
+    assert prompts == [FRONT_PROMPT, BILLING_PROMPT]
+    report = (await webhook.wait_for("end-of-call-report"))[0].message
+    assert report["artifact"]["assistantActivations"] == artifact["assistantActivations"]
+    assert greeted is not None
+    print(f"\nhandoff: billing's greeting began {greeted - spoke:.2f} s after the question")
