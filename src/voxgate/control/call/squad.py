@@ -61,7 +61,9 @@ async def with_saved_tools(session: AsyncSession, org_id: str, assistant: Docume
                 saved.append((await repository.get(id)).data)
             except NotFound:
                 continue
-    tools = [*(model.get("tools") or []), *saved]
+    tools = list(model.get("tools") or [])
+    # A tool already there (read once already, by another resolution) is not added twice.
+    tools += [tool for tool in saved if tool not in tools]
     return {**assistant, "model": {**model, "tools": tools}}
 
 
@@ -69,6 +71,16 @@ def _layered(base: Document, *overrides: Document | None) -> Document:
     for override in overrides:
         base = apply_overrides(base, override or {})
     return base
+
+
+def layer_member(
+    base: Document, member: Document, squad: Document, squad_overrides: Document | None
+) -> tuple[Document, Document]:
+    """A member's assistant and `variableValues`, overrides laid in Vapi's order (module
+    docstring): the member's own, then the squad's `membersOverrides`, then the call's
+    `squadOverrides`."""
+    layers = (member.get("assistantOverrides"), squad.get("membersOverrides"), squad_overrides)
+    return _layered(base, *layers), variable_values(*layers)
 
 
 async def _members(
@@ -81,14 +93,14 @@ async def _members(
             base: Document = member["assistant"]
         else:
             base = await _saved(session, _assistants, org_id, assistant_id)
-        layers = (member.get("assistantOverrides"), squad.get("membersOverrides"), squad_overrides)
-        assistant = await with_saved_tools(session, org_id, _layered(base, *layers))
+        layered, values = layer_member(base, member, squad, squad_overrides)
+        assistant = await with_saved_tools(session, org_id, layered)
         members.append(
             Member(
                 name=member_name(assistant, assistant_id, index),
                 assistant=assistant,
                 assistant_id=assistant_id,
-                variable_values=variable_values(*layers),
+                variable_values=values,
                 destinations=list(member.get("assistantDestinations") or []),
             )
         )
