@@ -6,16 +6,17 @@ The voices are the Cartesia fake's (two voice ids: the request names the one tha
 LLM is the OpenAI-compatible fake, scripted by the system prompt it is sent.
 """
 
+import itertools
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.e2e.caller import loudness, seconds
+from tests.e2e.caller import Caller, loudness, seconds
 from tests.e2e.conftest import REPLY
 from tests.e2e.fake_llm import FakeLLM, asking
-from tests.e2e.fake_speech import FakeCartesia
+from tests.e2e.fake_speech import FakeCartesia, FakeDeepgram
 from tests.e2e.test_speech_vendors import _served, _vendor, speak_until_answered
 from tests.e2e.test_websocket_call import GREETING, dial, ended, fake_model, socket_url
 from tests.support.fake_webhook import FakeWebhook, fake_webhook
@@ -27,6 +28,7 @@ pytestmark = pytest.mark.db
 FRONT_PROMPT = "You are the front desk of a small hotel. Hand billing questions to billing."
 BILLING_PROMPT = "You are the billing desk of a small hotel. Answer in one sentence."
 BILLING_GREETING = "Billing here. What can I do for you?"
+HEARD = "Why was I charged twice?"  # what the Deepgram fake hears, whatever is said
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +40,18 @@ def cartesia_server() -> Iterator[FakeCartesia]:
 def cartesia(cartesia_server: FakeCartesia, monkeypatch: pytest.MonkeyPatch) -> FakeCartesia:
     cartesia_server.requests.clear()
     result: FakeCartesia = _vendor(cartesia_server, "cartesia", monkeypatch)
+    return result
+
+
+@pytest.fixture(scope="module")
+def deepgram_server() -> Iterator[FakeDeepgram]:
+    yield from _served(FakeDeepgram(HEARD))
+
+
+@pytest.fixture
+def deepgram(deepgram_server: FakeDeepgram, monkeypatch: pytest.MonkeyPatch) -> FakeDeepgram:
+    deepgram_server.queries.clear()
+    result: FakeDeepgram = _vendor(deepgram_server, "deepgram", monkeypatch)
     return result
 
 
@@ -65,11 +79,20 @@ def spoken_by_voice(cartesia: FakeCartesia) -> list[tuple[str, str]]:
     return said
 
 
-async def test_a_handoff_switches_prompt_voice_and_greeting(
+def largest_gap(caller: Caller, since: float) -> float:
+    """The longest wait between two pieces of the server's audio after `since` while it spoke
+    (a stall in the switched voice would show here)."""
+    times = [at for at, _ in caller.audio if at > since]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
+    return max((gap for gap in gaps if gap < 0.5), default=0.0)  # longer: a pause between turns
+
+
+async def test_a_handoff_switches_prompt_voice_transcriber_and_greeting(
     client: httpx.AsyncClient,
     live_server: LiveServer,
     llm: FakeLLM,
     cartesia: FakeCartesia,
+    deepgram: FakeDeepgram,
     webhook: FakeWebhook,
 ) -> None:
     billing = {
@@ -77,6 +100,7 @@ async def test_a_handoff_switches_prompt_voice_and_greeting(
         "firstMessage": BILLING_GREETING,
         "model": fake_model(llm, messages=[{"role": "system", "content": BILLING_PROMPT}]),
         "voice": voice("voice-billing"),
+        "transcriber": {"provider": "deepgram", "model": "nova-3", "language": "en"},
     }
     saved = await client.post("/assistant", json=billing)
     assert saved.status_code == 201, saved.text
@@ -118,6 +142,10 @@ async def test_a_handoff_switches_prompt_voice_and_greeting(
         started = caller.of_type("assistant.started")
 
     assert seconds(greeting) > 1 and loudness(greeting) > 300
+    # The front desk heard the caller with the offline transcriber, billing with Deepgram.
+    assert "weather" in llm.requests[0]["messages"][-1]["content"].lower()
+    assert llm.requests[-1]["messages"][-1] == {"role": "user", "content": HEARD}
+    assert len(deepgram.queries) == 1
     assert spoken_by_voice(cartesia) == [
         ("voice-front", GREETING),
         ("voice-billing", BILLING_GREETING),
@@ -140,6 +168,8 @@ async def test_a_handoff_switches_prompt_voice_and_greeting(
 
     assert [t["toAssistant"]["name"] for t in transfers] == ["Billing"]
     assert [s["newAssistant"]["name"] for s in started] == ["Billing"]
+    assert_matches(transfers[0], "ClientMessageTransferUpdate")
+    assert_matches(started[0], "ClientMessageAssistantStarted")
     update = (await webhook.wait_for("transfer-update"))[0].message
     assert_matches(update, "ServerMessageTransferUpdate")
     assert update["destination"]["assistantName"] == "Billing"
@@ -163,4 +193,64 @@ async def test_a_handoff_switches_prompt_voice_and_greeting(
     report = (await webhook.wait_for("end-of-call-report"))[0].message
     assert report["artifact"]["assistantActivations"] == artifact["assistantActivations"]
     assert greeted is not None
-    print(f"\nhandoff: billing's greeting began {greeted - spoke:.2f} s after the question")
+    print(
+        f"\nhandoff: billing's greeting began {greeted - spoke:.2f} s after the question; "
+        f"longest gap in the audio after the switch {largest_gap(caller, spoke) * 1000:.0f} ms"
+    )
+
+
+async def test_a_saved_squad_hands_off_to_a_model_greeting_with_no_history(
+    client: httpx.AsyncClient, live_server: LiveServer, llm: FakeLLM
+) -> None:
+    """Offline voices (espeak, a voice each); the squad read by id; billing greets with the
+    model's words, knowing nothing of the call so far (plan `none`) but the call's variables."""
+    front_desk = {
+        "name": "Front desk",
+        "firstMessage": GREETING,
+        "voice": {"provider": "espeak", "voiceId": "en-us"},
+        "model": fake_model(
+            llm,
+            messages=[{"role": "system", "content": FRONT_PROMPT}],
+            tools=[{"type": "handoff", "destinations": [
+                {"type": "assistant", "assistantName": "Billing",
+                 "contextEngineeringPlan": {"type": "none"}}]}],
+        ),
+    }  # fmt: skip
+    saved_front = (await client.post("/assistant", json=front_desk)).json()
+    billing = {
+        "name": "Billing",
+        "firstMessageMode": "assistant-speaks-first-with-model-generated-message",
+        "voice": {"provider": "espeak", "voiceId": "en-gb"},
+        "model": fake_model(
+            llm, messages=[{"role": "system", "content": "Billing for {{hotel}}."}]
+        ),
+    }
+    members = [{"assistantId": saved_front["id"]}, {"assistant": billing}]
+    squad = (await client.post("/squad", json={"members": members})).json()
+    llm.script(asking(FRONT_PROMPT), tool_call="handoff_to_Billing")
+    body = {
+        "squadId": squad["id"],
+        "squadOverrides": {"variableValues": {"hotel": "the Grand"}},
+        "transport": {"provider": "vapi.websocket"},
+    }
+    created = await client.post("/call", json=body)
+    assert created.status_code == 201, created.text
+    call = created.json()
+
+    async with dial(socket_url(live_server, call)) as caller:
+        await caller.quiet()
+        spoke = await speak_until_answered(caller)
+        await caller.quiet(after=spoke)
+        answer = caller.audio_since(spoke)
+
+    assert seconds(answer) > 1 and loudness(answer) > 300
+    # Billing's greeting came from its model, asked with its own prompt and nothing else.
+    assert llm.requests[-1]["messages"] == [{"role": "system", "content": "Billing for the Grand."}]
+    stored = await ended(client, call["id"])
+    artifact = stored["artifact"]
+    assert [m["message"] for m in artifact["messages"] if m["role"] == "bot"] == [GREETING, REPLY]
+    assert [a["assistantName"] for a in artifact["assistantActivations"]] == [
+        "Front desk",
+        "Billing",
+    ]
+    assert artifact["variableValues"]["hotel"] == "the Grand"
