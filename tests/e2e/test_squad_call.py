@@ -18,7 +18,14 @@ from tests.e2e.conftest import REPLY
 from tests.e2e.fake_llm import FakeLLM, asking
 from tests.e2e.fake_speech import FakeCartesia, FakeDeepgram
 from tests.e2e.test_speech_vendors import _served, _vendor, speak_until_answered
-from tests.e2e.test_websocket_call import GREETING, dial, ended, fake_model, socket_url
+from tests.e2e.test_websocket_call import (
+    GREETING,
+    dial,
+    ended,
+    fake_model,
+    new_call,
+    socket_url,
+)
 from tests.support.fake_webhook import FakeWebhook, fake_webhook
 from tests.support.reference import assert_matches
 from tests.support.server import LiveServer
@@ -254,3 +261,64 @@ async def test_a_saved_squad_hands_off_to_a_model_greeting_with_no_history(
         "Billing",
     ]
     assert artifact["variableValues"]["hotel"] == "the Grand"
+
+
+async def test_a_lone_assistant_hands_off_to_a_saved_one_with_overrides(
+    client: httpx.AsyncClient, live_server: LiveServer, llm: FakeLLM
+) -> None:
+    """No squad: the destination is a saved assistant named by id, adjusted by the
+    destination's `assistantOverrides`; both are read when the call connects."""
+    concierge = {
+        "name": "Concierge",
+        "firstMessage": "Concierge speaking.",
+        "model": fake_model(llm, messages=[{"role": "system", "content": BILLING_PROMPT}]),
+    }
+    saved = (await client.post("/assistant", json=concierge)).json()
+    destination = {
+        "type": "assistant",
+        "assistantId": saved["id"],
+        "assistantOverrides": {"firstMessage": BILLING_GREETING},
+    }
+    call = await new_call(
+        client,
+        llm,
+        model=fake_model(
+            llm,
+            messages=[{"role": "system", "content": FRONT_PROMPT}],
+            tools=[{"type": "handoff", "destinations": [destination]}],
+        ),
+    )
+    llm.script(asking(FRONT_PROMPT), tool_call=f"handoff_to_{saved['id']}")
+    async with dial(socket_url(live_server, call)) as caller:
+        await caller.quiet()
+        spoke = await speak_until_answered(caller)
+        await caller.quiet(after=spoke)
+        started = caller.of_type("assistant.started")
+
+    assert [s["newAssistant"]["firstMessage"] for s in started] == [BILLING_GREETING]
+    artifact = (await ended(client, call["id"]))["artifact"]
+    assert [m["message"] for m in artifact["messages"] if m["role"] == "bot"] == [
+        GREETING,
+        BILLING_GREETING,
+    ]
+    assert artifact["assistantActivations"][-1] == {
+        "assistantName": "Concierge",
+        "assistantId": saved["id"],
+    }
+
+
+async def test_a_squad_whose_member_was_deleted_ends_at_connect(
+    client: httpx.AsyncClient, live_server: LiveServer, llm: FakeLLM
+) -> None:
+    member = {"name": "Gone", "model": fake_model(llm)}
+    saved = (await client.post("/assistant", json=member)).json()
+    squad = {"members": [{"assistantId": saved["id"]}]}
+    body = {"squad": squad, "transport": {"provider": "vapi.websocket"}}
+    created = await client.post("/call", json=body)
+    assert created.status_code == 201, created.text
+    assert (await client.delete(f"/assistant/{saved['id']}")).status_code == 200
+    async with dial(socket_url(live_server, created.json())) as caller:
+        await caller.closed.wait()
+    assert caller.close_code == 1008
+    stored = await ended(client, created.json()["id"])
+    assert stored["endedReason"] == "call.start.error-get-assistant"
