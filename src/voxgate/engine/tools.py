@@ -11,6 +11,7 @@ from typing import Any
 from pipecat.adapters.llm.schemas.function_schema import FunctionSchema
 from pipecat.adapters.llm.schemas.tools_schema import ToolsSchema
 
+from voxgate.engine.handoff import HANDOFF, handoff_schema
 from voxgate.engine.transfers.functions import TRANSFER_CALL, transfer_function
 
 END_CALL = "endCall"
@@ -45,6 +46,7 @@ SCHEMAS: dict[str, Callable[[dict[str, Any]], FunctionSchema | None]] = {
     END_CALL: lambda _tool: _END_CALL_SCHEMA,
     "function": _function,
     TRANSFER_CALL: transfer_function,
+    HANDOFF: handoff_schema,
 }
 
 

@@ -31,13 +31,17 @@ class DbServerMessages:
     """Queues one call's server messages, in the order they were sent."""
 
     def __init__(self, store: DbCallStore, assistant: dict[str, Any]) -> None:
-        self._store, self._assistant = store, assistant
-        # Its credentials (vendor keys, the webhook's own secrets) stay here: the body travels.
-        self._shown = {k: v for k, v in assistant.items() if k != "credentials"}
+        self._store = store
+        self.use_assistant(assistant)
         self._org_server: dict[str, Any] | None = None
         self._org_read = False
         self._order = asyncio.Lock()  # waiters acquire in FIFO order: rows keep send order
         self._writes: set[asyncio.Task[None]] = set()
+
+    def use_assistant(self, assistant: dict[str, Any]) -> None:
+        self._assistant = assistant
+        # Its credentials (vendor keys, the webhook's own secrets) stay here: the body travels.
+        self._shown = {k: v for k, v in assistant.items() if k != "credentials"}
 
     def _full(self, message: dict[str, Any]) -> dict[str, Any]:
         """The message with the common fields, copied: the engine's lists keep growing."""
@@ -48,11 +52,13 @@ class DbServerMessages:
         copied: dict[str, Any] = json.loads(json.dumps(full))
         return copied
 
-    async def _target(self, tool_server: dict[str, Any] | None = None) -> Target | None:
+    async def _target(
+        self, tool_server: dict[str, Any] | None = None, assistant: dict[str, Any] | None = None
+    ) -> Target | None:
         if not self._org_read:  # read once per call
             self._org_server = await org_server(self._store.org_id)
             self._org_read = True
-        return choose(self._assistant, self._org_server, tool_server=tool_server)
+        return choose(assistant or self._assistant, self._org_server, tool_server=tool_server)
 
     async def has_server(self, tool_server: dict[str, Any] | None = None) -> bool:
         return await self._target(tool_server) is not None
@@ -72,14 +78,15 @@ class DbServerMessages:
         return await request(store.org_id, store.call_id, target, full, timeout_seconds)
 
     async def send(self, message: dict[str, Any]) -> None:
-        task = asyncio.create_task(self._write(self._full(message)))
+        # The assistant as of now: a squad's switch must not redirect what was sent before it.
+        task = asyncio.create_task(self._write(self._full(message), self._assistant))
         self._writes.add(task)
         task.add_done_callback(self._writes.discard)
 
-    async def _write(self, message: dict[str, Any]) -> None:
+    async def _write(self, message: dict[str, Any], assistant: dict[str, Any]) -> None:
         async with self._order:
             try:
-                if (target := await self._target()) is not None:
+                if (target := await self._target(assistant=assistant)) is not None:
                     await enqueue(self._store.org_id, self._store.call_id, target, message)
             except Exception:  # a lost message must not end the call
                 log.exception("server message not stored", type=message.get("type"))

@@ -16,7 +16,11 @@ from typing import Any
 
 from pipecat.adapters.llm.schemas.function_schema import FunctionSchema
 
-from voxgate.engine.transfers.destinations import TRANSFER_TYPES, destination_name
+from voxgate.engine.transfers.destinations import (
+    TRANSFER_TYPES,
+    destination_name,
+    split_member_destinations,
+)
 
 TRANSFER_CALL = "transferCall"
 Tool = dict[str, Any]
@@ -92,3 +96,20 @@ def with_member_destinations(tools: list[Any], transfers: list[dict[str, Any]]) 
             tool["destinations"] = [*(tool.get("destinations") or []), *transfers]
             return result
     return [*result, {"type": TRANSFER_CALL, "destinations": list(transfers)}]
+
+
+def with_assistant_destinations(assistant: Tool, destinations: list[Any] | None) -> Tool:
+    """A squad member's assistant with its `assistantDestinations` as tools (§8): the legacy
+    transfer form joins its `transferCall` (`with_member_destinations`), the handoff form
+    (destinations.py tells them apart) becomes one `handoff` tool. Unchanged without any."""
+    transfers, handoffs = split_member_destinations(destinations)
+    if not transfers and not handoffs:
+        return assistant
+    model = assistant.get("model")
+    model = dict(model) if isinstance(model, dict) else {}
+    tools = model.get("tools")
+    tools = with_member_destinations(tools if isinstance(tools, list) else [], transfers)
+    if handoffs:
+        tools.append({"type": "handoff", "destinations": handoffs})
+    model["tools"] = tools
+    return {**assistant, "model": model}

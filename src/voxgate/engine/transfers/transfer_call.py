@@ -61,17 +61,29 @@ async def transfer_call(
         kind, name = chosen.destination.get("type"), destination_name(chosen.destination)
         logger.warning(f"transferCall to {kind} {name!r} refused: this server has no telephony")
         chosen = Refused(NO_TELEPHONY)
-    if isinstance(chosen, TransferTo):
-        chosen = Refused(NO_SQUAD)  # until the squad's runtime can switch assistants
+    switch = context.switch
+    if isinstance(chosen, TransferTo) and (
+        switch is None or not switch.reaches(chosen.destination)
+    ):
+        name = destination_name(chosen.destination)
+        chosen = Refused(
+            NO_SQUAD if switch is None else f"{name} is not an assistant of this call."
+        )
     if isinstance(chosen, Refused):
         return Outcome(error=chosen.reason)
+    assert switch is not None
+    destination, function = chosen.destination, context.call.name
     lang = language(context.assistant)
     said = message_text(chosen.message, lang)
-    await context.say(
-        said if said is not None else transfer_message(chosen.destination, tool, lang)
-    )
+    await context.say(said if said is not None else transfer_message(destination, tool, lang))
+
+    async def switched() -> None:
+        await switch.switch_for(destination, transfer_function=function)
+
+    # No new LLM turn: the next assistant speaks once the switch is made.
     return Outcome(
-        result=f"Transferred the call to {destination_name(chosen.destination)}.",
+        result=f"Transferred the call to {destination_name(destination)}.",
         run_llm=False,
         speaks=False,
+        after=switched,
     )
