@@ -4,6 +4,7 @@ member's legacy destinations joining it."""
 from voxgate.engine.transfers.functions import (
     transfer_destinations,
     transfer_function,
+    with_assistant_destinations,
     with_member_destinations,
 )
 
@@ -62,3 +63,21 @@ def test_member_destinations_join_the_transfer_tool_or_make_one() -> None:
     renamed = {"type": "transferCall", "destinations": [], "function": {"name": "route"}}
     assert with_member_destinations([renamed], [BILLING])[1]["destinations"] == [BILLING]
     assert with_member_destinations([end], []) == [end]
+
+
+def test_a_member_s_destinations_become_its_tools() -> None:
+    handoff = {"type": "assistant", "assistantName": "Sales",
+               "contextEngineeringPlan": {"type": "none"}}  # fmt: skip
+    assistant = {"name": "Front", "model": {"provider": "openai", "tools": [{"type": "endCall"}]}}
+    became = with_assistant_destinations(assistant, [BILLING, handoff])
+    assert became["model"]["provider"] == "openai"
+    assert became["model"]["tools"] == [
+        {"type": "endCall"},
+        {"type": "transferCall", "destinations": [BILLING]},
+        {"type": "handoff", "destinations": [handoff]},
+    ]
+    assert assistant["model"]["tools"] == [{"type": "endCall"}]  # not changed
+    assert with_assistant_destinations(assistant, None) is assistant
+    assert with_assistant_destinations({"name": "x"}, [BILLING])["model"]["tools"] == [
+        {"type": "transferCall", "destinations": [BILLING]}
+    ]

@@ -68,3 +68,53 @@ async def test_an_assistant_without_a_squad_to_switch_in_is_refused() -> None:
     tool = {"type": "transferCall", "destinations": [BILLING]}
     outcome = await Call().run(tool, {"destination": "Billing"})
     assert outcome.error == NO_SQUAD
+
+
+class Squad:
+    """The tools' Switch: reaches Billing only; keeps each switch asked for."""
+
+    def __init__(self) -> None:
+        self.switched: list[tuple[dict[str, Any], str | None]] = []
+
+    def reaches(self, destination: dict[str, Any]) -> bool:
+        return destination.get("assistantName") == "Billing"
+
+    async def switch_for(
+        self,
+        destination: dict[str, Any],
+        *,
+        variables: dict[str, Any] | None = None,
+        transfer_function: str | None = None,
+    ) -> bool:
+        self.switched.append((destination, transfer_function))
+        return True
+
+
+async def in_squad(
+    call: Call, tool: dict[str, Any], arguments: dict[str, Any]
+) -> tuple[Outcome, Squad]:
+    squad = Squad()
+    conversation = Conversation(Sink(), None, call.port, None)
+    tool_call = ToolCall("call_1", "transferCall", arguments, tool)
+    context = ToolContext(tool_call, Turn([tool_call]), conversation, {}, call.say, call.end, squad)
+    outcome = await transfer_call(tool, arguments, context)
+    if outcome.after is not None:
+        await outcome.after()
+    return outcome, squad
+
+
+async def test_a_member_is_announced_then_switched_to_without_a_new_llm_turn() -> None:
+    call = Call()
+    tool = {"type": "transferCall", "destinations": [BILLING, {**BILLING, "assistantName": "Bob"}]}
+    outcome, squad = await in_squad(call, tool, {"destination": "Billing"})
+    assert outcome.error is None and outcome.run_llm is False and outcome.speaks is False
+    assert call.said == ["Transferring the call now"]
+    assert squad.switched == [(BILLING, "transferCall")]
+    bob, squad = await in_squad(Call(), tool, {"destination": "Bob"})
+    assert bob.error == "Bob is not an assistant of this call." and squad.switched == []
+
+
+async def test_the_server_s_message_is_said_instead() -> None:
+    call = Call({"destination": {**BILLING, "message": "Unused."}, "message": "Hold on."})
+    outcome, _squad = await in_squad(call, {"type": "transferCall"}, {})
+    assert outcome.result == "Transferred the call to Billing." and call.said == ["Hold on."]
