@@ -53,17 +53,27 @@ def number_server(number: Document | None) -> Document | None:
     return server or None
 
 
+def without_secrets(number: Document) -> Document:
+    """The number with no secret (the call's own `phoneNumber`, in the shape it was sent)."""
+    shown = {k: v for k, v in number.items() if k not in _SECRET_FIELDS}
+    if isinstance(shown.get("server"), dict):
+        shown["server"] = {
+            k: v for k, v in shown["server"].items() if k not in _SECRET_SERVER_FIELDS
+        }
+    return shown
+
+
 def message_field(number: Document) -> Document:
-    """The `phoneNumber` common field: the create DTO's fields, no secret."""
+    """The `phoneNumber` common field: the create DTO's fields, no secret. A transient number
+    sent in the shape `CreateCallDTO` documents (`ImportTwilioPhoneNumberDTO`: no `provider`,
+    `twilioPhoneNumber`) is told as the Twilio number it is."""
+    if "provider" not in number and "twilioPhoneNumber" in number:
+        rest = {k: v for k, v in number.items() if k != "twilioPhoneNumber"}
+        number = {"provider": "twilio", "number": number["twilioPhoneNumber"], **rest}
     model = PHONE_NUMBER_MODELS.create.get(str(number.get("provider")))
     known = (
         {field.alias or name for name, field in model.model_fields.items()}
         if model is not None
         else set(number)
     )
-    shown = {k: v for k, v in number.items() if k in known and k not in _SECRET_FIELDS}
-    if isinstance(shown.get("server"), dict):
-        shown["server"] = {
-            k: v for k, v in shown["server"].items() if k not in _SECRET_SERVER_FIELDS
-        }
-    return shown
+    return without_secrets({k: v for k, v in number.items() if k in known})

@@ -14,7 +14,12 @@ import structlog
 from sqlalchemy import select
 
 from voxgate.control.call.live import DbCallStore
-from voxgate.control.call.phone_number import call_phone_number, message_field, number_server
+from voxgate.control.call.phone_number import (
+    call_phone_number,
+    message_field,
+    number_server,
+    without_secrets,
+)
 from voxgate.db.models import Org
 from voxgate.db.session import get_sessionmaker
 from voxgate.webhooks.outbox import enqueue
@@ -52,7 +57,7 @@ class DbServerMessages:
         """The message with the common fields, copied: the engine's lists keep growing."""
         call = self._store.snapshot
         if isinstance(call.get("phoneNumber"), dict):  # a transient number: no secrets
-            call = {**call, "phoneNumber": message_field(call["phoneNumber"])}
+            call = {**call, "phoneNumber": without_secrets(call["phoneNumber"])}
         full = {**message, "call": call}
         if self._shown is not None:
             full["assistant"] = self._shown
