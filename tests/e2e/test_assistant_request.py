@@ -207,16 +207,36 @@ async def test_a_squad_chosen_by_the_server_is_stored_as_a_created_squad_call_is
     squad = await client.post("/squad", json={"members": [{"assistantId": member.json()["id"]}]})
     assert squad.status_code == 201, squad.text
     webhook.answers["assistant-request"] = {"squadId": squad.json()["id"]}
+    chosen = await routed_call(client, webhook)
+    created = await client.post("/call", json={"squadId": squad.json()["id"], **WEBSOCKET})
+    for call in (chosen, created.json()):
+        async with dial(socket_url(live_server, call)):
+            await left_the_queue(client, call["id"])
+    stored = await ended(client, chosen["id"])
+    assert stored["squadId"] == squad.json()["id"]
+    # Whatever a created squad call does (runs, or ends at once), the chosen one does the same.
+    assert stored["endedReason"] == (await ended(client, created.json()["id"]))["endedReason"]
+
+
+async def left_the_queue(client: httpx.AsyncClient, call_id: str) -> None:
+    """Waits until the call has started or ended (its socket is then closed by the caller)."""
+    for _ in range(200):
+        if (await client.get(f"/call/{call_id}")).json()["status"] != "queued":
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("the call never left the queue")
+
+
+async def test_a_server_removed_since_the_call_was_created_ends_it(
+    client: httpx.AsyncClient, live_server: LiveServer, webhook: FakeWebhook
+) -> None:
     call = await routed_call(client, webhook)
+    await set_org_server(client, None)
     async with dial(socket_url(live_server, call)) as caller:
         await asyncio.wait_for(caller.closed.wait(), 20)
     stored = await ended(client, call["id"])
-    assert stored["squadId"] == squad.json()["id"]
-    created = await client.post("/call", json={"squadId": squad.json()["id"], **WEBSOCKET})
-    async with dial(socket_url(live_server, created.json())) as caller:
-        await asyncio.wait_for(caller.closed.wait(), 20)
-    # Whatever a created squad call does on this branch, the chosen one does the same.
-    assert stored["endedReason"] == (await ended(client, created.json()["id"]))["endedReason"]
+    assert stored["endedReason"] == "call-start-error-neither-assistant-nor-server-set"
+    assert webhook.received == []
 
 
 def test_every_reason_is_one_of_vapi_s() -> None:

@@ -82,14 +82,14 @@ async def deliver(sessions: Sessions, org: str, to: dict[str, Any]) -> ServerMes
 
 
 async def test_one_token_serves_every_delivery_and_exchange_until_it_expires(
-    sessions: Sessions, webhook: FakeWebhook, tokens: FakeTokenEndpoint
+    sessions: Sessions, webhook: FakeWebhook, tokens: FakeTokenEndpoint, live_server: LiveServer
 ) -> None:
     org = await new_org(sessions)
     to = target(webhook, tokens, scope="calls:write")
     for _ in range(2):
         assert (await deliver(sessions, org, to)).status == "delivered"
     webhook.answers["tool-calls"] = {"results": []}
-    assert await request(org, None, to, ASK) == {"results": []}
+    assert await live_server.run(request(org, None, to, ASK)) == {"results": []}
 
     assert [r.headers["authorization"] for r in webhook.received] == ["Bearer tok-1"] * 3
     [(form, headers)] = tokens.requests
@@ -125,7 +125,7 @@ async def test_an_expired_token_or_one_the_server_refused_is_fetched_again(
 
 
 async def test_a_failing_token_endpoint_fails_the_attempt_with_its_reason(
-    sessions: Sessions, webhook: FakeWebhook, tokens: FakeTokenEndpoint
+    sessions: Sessions, webhook: FakeWebhook, tokens: FakeTokenEndpoint, live_server: LiveServer
 ) -> None:
     org = await new_org(sessions)
     tokens.status = 401
@@ -134,7 +134,7 @@ async def test_a_failing_token_endpoint_fails_the_attempt_with_its_reason(
     assert (row.status, row.attempts, row.last_status_code, row.last_error) == (
         "failed", 1, None, reason,
     )  # fmt: skip
-    assert await request(org, None, target(webhook, tokens), ASK) is None
+    assert await live_server.run(request(org, None, target(webhook, tokens), ASK)) is None
     assert webhook.received == []
 
     unreachable = target(webhook, tokens, url="http://127.0.0.1:9/oauth/token")

@@ -61,6 +61,15 @@ async def a_call(client: httpx.AsyncClient, org_server: FakeWebhook, **fields: A
     return DbCallStore(call["orgId"], call["id"], {**call, **fields})
 
 
+async def ask(live_server: LiveServer, store: DbCallStore, assistant: Any) -> None:
+    """`assistant-request` from a call of this store, run where the server runs its calls."""
+
+    async def asking() -> None:
+        await DbServerMessages(store, assistant).request(ASK, timeout_seconds=5)
+
+    await live_server.run(asking())
+
+
 def assert_no_secret(number: dict[str, Any]) -> None:
     assert number["number"] == "+14155550123" and number["provider"] == "twilio"
     assert number["server"] == {"url": number["server"]["url"]}  # no secret, no headers
@@ -74,12 +83,16 @@ async def test_a_stored_number_s_server_comes_before_the_org_s_and_is_described(
 ) -> None:  # fmt: skip
     number = (await client.post("/phone-number", json=twilio(number_server.url))).json()
     store = await a_call(client, org_server, phoneNumberId=number["id"])
-    messages = DbServerMessages(store, {"name": "No server of its own"})
-
     number_server.answers["assistant-request"] = {"assistantId": "a-1"}
-    assert await messages.request(ASK, timeout_seconds=5) == {"assistantId": "a-1"}
-    await messages.send({"type": "status-update", "status": "in-progress", "timestamp": 2})
-    await messages.flush()
+
+    async def ask_then_send() -> dict[str, Any] | None:
+        messages = DbServerMessages(store, {"name": "No server of its own"})
+        reply = await messages.request(ASK, timeout_seconds=5)
+        await messages.send({"type": "status-update", "status": "in-progress", "timestamp": 2})
+        await messages.flush()
+        return reply
+
+    assert await live_server.run(ask_then_send()) == {"assistantId": "a-1"}
     await number_server.wait_for("status-update")
 
     assert org_server.received == []
@@ -100,8 +113,7 @@ async def test_a_transient_number_s_server_is_used_and_its_secrets_stay_here(
     sent = {k: v for k, v in twilio(number_server.url).items() if k not in ("provider", "number")}
     sent["twilioPhoneNumber"] = "+14155550123"
     store = await a_call(client, org_server, phoneNumber=sent)
-    messages = DbServerMessages(store, None)
-    await messages.request(ASK, timeout_seconds=5)
+    await ask(live_server, store, None)
 
     [received] = number_server.received
     assert received.headers["x-vapi-secret"] == "number-secret"
@@ -120,8 +132,7 @@ async def test_the_assistant_s_server_still_comes_first_and_a_foreign_number_is_
     number = (await client.post("/phone-number", json=twilio(number_server.url))).json()
     store = await a_call(client, org_server, phoneNumberId=number["id"])
     with fake_webhook() as assistant_server:
-        own = DbServerMessages(store, {"server": {"url": assistant_server.url}})
-        await own.request(ASK, timeout_seconds=5)
+        await ask(live_server, store, {"server": {"url": assistant_server.url}})
         assert len(assistant_server.received) == 1
         assert_no_secret(assistant_server.received[0].message["phoneNumber"])
     assert number_server.received == []
@@ -129,6 +140,6 @@ async def test_the_assistant_s_server_still_comes_first_and_a_foreign_number_is_
     other = {"Authorization": f"Bearer {other_key}"}
     theirs = await client.post("/phone-number", json=twilio(number_server.url), headers=other)
     foreign = await a_call(client, org_server, phoneNumberId=theirs.json()["id"])
-    await DbServerMessages(foreign, None).request(ASK, timeout_seconds=5)
+    await ask(live_server, foreign, None)
     assert number_server.received == [] and len(org_server.received) == 1
     assert "phoneNumber" not in org_server.received[0].message
