@@ -1,5 +1,6 @@
 """The headers that authenticate a delivery (VAPI-BEHAVIOUR §5.1), any combination of: the
-credential's `authenticationPlan` (bearer, hmac), the legacy `X-Vapi-Secret`, and the server's
+credential's `authenticationPlan` (bearer, hmac, oauth2 with the token oauth2.py obtained
+beforehand), the legacy `X-Vapi-Secret`, and the server's
 static `headers`, which come last and so override the others (as Vapi documents for
 `Authorization`).
 """
@@ -52,22 +53,29 @@ def _hmac_headers(plan: dict[str, Any], body: str, url: str, message_id: str) ->
     return headers
 
 
-def _plan_headers(plan: dict[str, Any], body: str, url: str, message_id: str) -> dict[str, str]:
+def _plan_headers(
+    plan: dict[str, Any], body: str, url: str, message_id: str, oauth2_token: str | None
+) -> dict[str, str]:
+    if plan.get("type") == "oauth2" and oauth2_token:
+        return {"Authorization": f"Bearer {oauth2_token}"}
     if plan.get("type") == "bearer":
         token = str(plan.get("token") or "")
         prefix = "Bearer " if plan.get("bearerPrefixEnabled", True) is not False else ""
         return {str(plan.get("headerName") or "Authorization"): f"{prefix}{token}"}
     if plan.get("type") == "hmac":
         return _hmac_headers(plan, body, url, message_id)
-    return {}  # oauth2 is not supported yet: the delivery goes out without it
+    return {}
 
 
-def headers(target: Target, body: str, message_id: str) -> dict[str, str]:
-    """Every header of one delivery of `body` (the exact bytes sent, as text)."""
+def headers(
+    target: Target, body: str, message_id: str, *, oauth2_token: str | None = None
+) -> dict[str, str]:
+    """Every header of one delivery of `body` (the exact bytes sent, as text); `oauth2_token`
+    is the token of the target's oauth2 plan (`oauth2.bearer_token`)."""
     found = {"Content-Type": "application/json"}
     plan = target.get("authenticationPlan")
     if isinstance(plan, dict):
-        found.update(_plan_headers(plan, body, str(target["url"]), message_id))
+        found.update(_plan_headers(plan, body, str(target["url"]), message_id, oauth2_token))
     if target.get("secret"):
         found["X-Vapi-Secret"] = str(target["secret"])
     found.update(target.get("headers") or {})

@@ -11,10 +11,15 @@ The assistant is resolved once, though, to refuse with a 400 a call this server 
 (a provider it does not serve, a missing key or package: `registry.check`; a `model.toolIds`
 entry that names no tool of the org), instead of letting it end at connect. Squad calls are not
 checked.
+
+A call that names no assistant or squad is taken when a server would be asked for one (the
+org's server: a websocket call has no phone number to ask first): at connect the server gets
+`assistant-request` (control/call/assistant_request.py). Without one it is Vapi's 400.
 """
 
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voxgate.config import get_settings
@@ -25,6 +30,7 @@ from voxgate.control.squad.service import check_squad
 from voxgate.db.base import new_id
 from voxgate.db.models import Assistant as AssistantRow
 from voxgate.db.models import Call as CallRow
+from voxgate.db.models import Org
 from voxgate.db.models import Squad as SquadRow
 from voxgate.engine.builder import with_defaults
 from voxgate.engine.providers.registry import ProviderError, check
@@ -66,12 +72,13 @@ _assistants = Kind(AssistantRow, "Assistant")
 _squads = Kind(SquadRow, "Squad")
 
 
-def check_request(data: Document) -> None:
-    """Who talks, then how: only a websocket call can be placed today."""
+def check_request(data: Document, *, server_asked: bool = False) -> None:
+    """Who talks, then how: only a websocket call can be placed today. `server_asked`: a
+    server would be sent `assistant-request`, so the call may name no assistant."""
     if any(key in data for key in WORKFLOW):
         raise BadRequest(NO_WORKFLOWS)
     sources = [key for key in SOURCES if key in data]
-    if not sources:
+    if not sources and not server_asked:
         raise BadRequest(NO_SOURCE)
     if len(sources) > 1:
         raise BadRequest(ONE_SOURCE)
@@ -105,6 +112,8 @@ async def _monitor_plan(session: AsyncSession, org_id: str, data: Document) -> d
         overrides = data.get("assistantOverrides", {})
     elif "assistant" in data:
         base, overrides = data["assistant"].get("monitorPlan"), data.get("assistantOverrides", {})
+    elif not any(key in data for key in SOURCES):
+        return {}  # the assistant comes from the server's reply: its plan is not known yet
     else:
         # A squad's members may differ; only `squadOverrides` applies to the whole call.
         if "squadId" in data:
@@ -154,11 +163,25 @@ def _server_fields(call_id: str, data: Document, plan: dict[str, Any]) -> Docume
     return {**fields, "transport": transport, **({"monitor": monitor} if monitor else {})}
 
 
-async def create_call(session: AsyncSession, org_id: str, data: Document) -> CallRow:
-    check_request(data)
+async def _org_has_server(session: AsyncSession, org_id: str) -> bool:
+    server = await session.scalar(select(Org.server).where(Org.id == org_id))
+    return isinstance(server, dict) and bool(server.get("url"))
+
+
+async def check_source(session: AsyncSession, org_id: str, data: Document) -> dict[str, Any]:
+    """Who talks, checked as the call would run it: the saved assistant or squad exists, an
+    inline squad is valid, an assistant can run here (a 400 otherwise). Returns the
+    monitorPlan in force."""
     plan = await _monitor_plan(session, org_id, data)
     if "assistant" in data or "assistantId" in data:
         await _check_runnable(session, org_id, data)
+    return plan
+
+
+async def create_call(session: AsyncSession, org_id: str, data: Document) -> CallRow:
+    named = any(key in data for key in SOURCES)
+    check_request(data, server_asked=not named and await _org_has_server(session, org_id))
+    plan = await check_source(session, org_id, data)
     call_id = new_id()
     record = {**data, **_server_fields(call_id, data, plan)}
     return await Repository(session, kind, org_id).create(record, id=call_id)
