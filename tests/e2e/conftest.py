@@ -41,6 +41,7 @@ async def llm(fake_llm: FakeLLM) -> FakeLLM:
     fake_llm.requests.clear()
     fake_llm.status = 200
     fake_llm.tool_call = None
+    fake_llm.tool_calls = []
     fake_llm.fail_after_words = None
     fake_llm.scripted.clear()
     return fake_llm

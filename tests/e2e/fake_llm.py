@@ -35,6 +35,9 @@ class FakeLLM:
 
     With `tool_call` set to a function name, it answers a streamed request instead with a
     streamed call of that function (no arguments), as OpenAI streams `tool_calls` deltas.
+    With `tool_calls` set to (name, arguments) pairs, it answers a streamed request whose last
+    user message no tool result has followed yet with those calls, all in one turn (arguments
+    streamed in pieces, as OpenAI does); once results are in, with `reply`.
     `script(when, …)` answers the requests `when` picks otherwise (the first match wins; e.g.
     `script(asking("note"), "A summary.")`). A request with `stream: false` (a one-shot
     request, such as post-call analysis) gets one `chat.completion`, not a stream.
@@ -45,6 +48,7 @@ class FakeLLM:
         self.requests: list[dict[str, Any]] = []
         self.status = 200  # anything else: answered with that status and an error body
         self.tool_call: str | None = None
+        self.tool_calls: list[tuple[str, dict[str, Any]]] = []
         # Set: the stream breaks off after that many words with OpenAI's mid-stream error chunk.
         self.fail_after_words: int | None = None
         self.scripted: list[Scripted] = []
@@ -76,6 +80,10 @@ class FakeLLM:
 
         if self.tool_call is not None and found is None and body.get("stream") is not False:
             return StreamingResponse(self._call(self.tool_call), media_type="text/event-stream")
+        calling = self.tool_calls and found is None and body.get("stream") is not False
+        if calling and not _answered(body):
+            calls = self._calls(self.tool_calls)
+            return StreamingResponse(calls, media_type="text/event-stream")
         if body.get("stream") is False:
             return JSONResponse(self._completion(reply))
 
@@ -110,3 +118,25 @@ class FakeLLM:
         yield self._chunk({"tool_calls": [{"index": 0, "function": {"arguments": "{}"}}]})
         yield self._chunk({}, "tool_calls")
         yield "data: [DONE]\n\n"
+
+    async def _calls(self, calls: list[tuple[str, dict[str, Any]]]) -> AsyncIterator[str]:
+        yield self._chunk({"role": "assistant", "content": None})
+        for index, (name, arguments) in enumerate(calls):
+            start = {"index": index, "id": f"call_fake_{index + 1}", "type": "function",
+                     "function": {"name": name, "arguments": ""}}  # fmt: skip
+            yield self._chunk({"tool_calls": [start]})
+            text = json.dumps(arguments)
+            for piece in (text[: len(text) // 2], text[len(text) // 2 :]):
+                yield self._chunk(
+                    {"tool_calls": [{"index": index, "function": {"arguments": piece}}]}
+                )
+        yield self._chunk({}, "tool_calls")
+        yield "data: [DONE]\n\n"
+
+
+def _answered(body: Body) -> bool:
+    """Whether a tool result follows the last user message (the calls have been answered)."""
+    messages = body.get("messages") or []
+    users = [i for i, m in enumerate(messages) if m.get("role") == "user"]
+    after = messages[users[-1] + 1 :] if users else messages
+    return any(m.get("role") == "tool" for m in after)

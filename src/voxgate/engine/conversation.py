@@ -13,8 +13,8 @@ from voxgate.engine.server_messages import ServerMessenger
 
 # Vapi's default `clientMessages` (VAPI-BEHAVIOUR Appendix A) that this engine emits.
 DEFAULT_CLIENT_MESSAGES = frozenset(
-    {"conversation-update", "model-output", "speech-update", "status-update", "transcript",
-     "user-interrupted"}
+    {"conversation-update", "model-output", "speech-update", "status-update", "tool-calls",
+     "transcript", "user-interrupted"}
 )  # fmt: skip
 
 
@@ -46,6 +46,10 @@ class Conversation:
 
     async def send(self, kind: str, **fields: Any) -> None:
         await self.server.send(kind, **fields)
+        await self.to_client(kind, **fields)
+
+    async def to_client(self, kind: str, **fields: Any) -> None:
+        """A client message only (if subscribed), e.g. a client-side tool's `tool-calls`."""
         if self.wants(kind):
             message = {"type": kind, **fields, "timestamp": _now_ms()}
             # A client that has gone is not an error here: the socket's own path ends the call.
@@ -77,25 +81,29 @@ class Conversation:
             "conversation-update", messages=self.messages, messagesOpenAIFormatted=self._openai
         )
 
-    def tool_call(self, call_id: str, name: str, arguments: str, result: str) -> None:
-        """A function the LLM called and what it returned, in both of the artifact's forms."""
+    def _at(self) -> dict[str, Any]:
         now = _now_ms()
-        at = {"time": now, "secondsFromStart": round((now - self.started_ms) / 1000, 3)}
-        calls = [
-            {"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments}}
-        ]
-        self.messages.append({"role": "tool_calls", "message": "", "toolCalls": calls, **at})
+        return {"time": now, "secondsFromStart": round((now - self.started_ms) / 1000, 3)}
+
+    def tool_calls(self, calls: list[dict[str, Any]]) -> None:
+        """The functions the LLM called in one turn, in OpenAI's form (`id`, `type`,
+        `function: {name, arguments}` with the arguments as a JSON string)."""
         self.messages.append(
-            {
-                "role": "tool_call_result",
-                "toolCallId": call_id,
-                "name": name,
-                "result": result,
-                **at,
-            }
+            {"role": "tool_calls", "message": "", "toolCalls": calls, **self._at()}
         )
         self._openai.append({"role": "assistant", "content": "", "tool_calls": calls})
-        self._openai.append({"role": "tool", "tool_call_id": call_id, "content": result})
+
+    def tool_result(self, call_id: str, name: str, text: str, *, error: bool = False) -> None:
+        """What one call returned (or the error, which is what the LLM reads too)."""
+        result = {"role": "tool_call_result", "toolCallId": call_id, "name": name, "result": text}
+        self.messages.append({**result, **({"error": text} if error else {}), **self._at()})
+        self._openai.append({"role": "tool", "tool_call_id": call_id, "content": text})
+
+    def tool_call(self, call_id: str, name: str, arguments: str, result: str) -> None:
+        """One function the LLM called and what it returned, in both of the artifact's forms."""
+        function = {"name": name, "arguments": arguments}
+        self.tool_calls([{"id": call_id, "type": "function", "function": function}])
+        self.tool_result(call_id, name, result)
 
     def artifact(self) -> dict[str, Any]:
         lines = [

@@ -25,6 +25,7 @@ from voxgate.engine.observers import ModelOutput
 from voxgate.engine.ports import CallStore, ClientSocket, ServerMessages
 from voxgate.engine.providers.llm import system_prompt
 from voxgate.engine.providers.registry import prepare
+from voxgate.engine.tool_calls import ToolDispatcher
 from voxgate.engine.transport import SocketTransport
 from voxgate.engine.turns import TurnWatcher
 from voxgate.engine.variables import CallInfo, render_assistant, values_for
@@ -127,6 +128,7 @@ class CallSession:
         self._turns.watch(built)
         hang_up = AssistantHangUp(self.assistant, self.conversation, self.end_after_speaking)
         hang_up.attach(built, self._turns)
+        ToolDispatcher(self.assistant, self.conversation, self.end_after_speaking).attach(built)
         worker = PipelineWorker(
             built.pipeline,
             params=PipelineParams(

@@ -1,9 +1,11 @@
 """A call's assistant, resolved as it will run: the saved (`assistantId`) or inline
 (`assistant`) assistant with `assistantOverrides` applied (VAPI-BEHAVIOUR §2.3: objects
-deep-merged, arrays replaced, `tools:append` appended to `model.tools`)."""
+deep-merged, arrays replaced, `tools:append` appended to `model.tools`), then the saved tools
+its `model.toolIds` name appended too (stored_tools.py)."""
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from voxgate.control.call.stored_tools import with_stored_tools
 from voxgate.control.crud import Document, Kind, Repository
 from voxgate.db.models import Assistant as AssistantRow
 from voxgate.errors import NotFound
@@ -48,4 +50,5 @@ async def resolve_assistant(session: AsyncSession, org_id: str, call: Document) 
         base = row.data
     else:
         raise NoAssistant("squad calls are not served over the websocket yet")
-    return apply_overrides(base, call.get("assistantOverrides") or {})
+    assistant = apply_overrides(base, call.get("assistantOverrides") or {})
+    return await with_stored_tools(session, org_id, assistant)

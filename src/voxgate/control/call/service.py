@@ -8,8 +8,9 @@ or a squad), as Vapi's Call does, and the engine resolves it when the client con
 saved assistant's `monitorPlan` is read now, because it decides which monitor URLs exist.
 
 The assistant is resolved once, though, to refuse with a 400 a call this server could not run
-(a provider it does not serve, a missing key or package: `registry.check`), instead of letting
-it end at connect. Squad calls are not checked.
+(a provider it does not serve, a missing key or package: `registry.check`; a `model.toolIds`
+entry that names no tool of the org), instead of letting it end at connect. Squad calls are not
+checked.
 """
 
 from typing import Any
@@ -18,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from voxgate.config import get_settings
 from voxgate.control.call.resolve import NoAssistant, resolve_assistant
+from voxgate.control.call.stored_tools import missing_tools
 from voxgate.control.crud import Document, Kind, Repository
 from voxgate.control.squad.service import check_squad
 from voxgate.db.base import new_id
@@ -125,9 +127,14 @@ async def _check_runnable(session: AsyncSession, org_id: str, data: Document) ->
     """The assistant as the call would run it, with the server's default transcriber and voice;
     its services are built (no vendor is contacted) and any that cannot be is a 400."""
     try:
-        await check(with_defaults(await resolve_assistant(session, org_id, data)))
+        assistant = await resolve_assistant(session, org_id, data)
+        await check(with_defaults(assistant))
     except (NoAssistant, ProviderError) as error:
         raise BadRequest(str(error)) from None
+    # Another org's tool is as unknown as a made-up one (as for `assistantId`).
+    missing = await missing_tools(session, org_id, assistant)
+    if missing:
+        raise BadRequest(f"Couldn't Get Tool. `toolIds` {', '.join(missing)} Does Not Exist.")
 
 
 def _server_fields(call_id: str, data: Document, plan: dict[str, Any]) -> Document:

@@ -1,0 +1,215 @@
+"""Runs the functions the LLM calls (VAPI-BEHAVIOUR §7.2, §7.3): one pipecat handler per offered
+function, the tool messages spoken at their moments, results into the LLM's context and the
+artifact.
+
+How a tool type plugs in: `tools.SCHEMAS[type]` says what function the LLM is offered for it,
+and `HANDLERS[type]` (or `register(type, handler)`) runs a call of it:
+
+    async def handler(tool: dict, arguments: dict, context: ToolContext) -> Outcome
+
+`tool` is the assistant's tool as configured, `arguments` the LLM's (parsed), `context` the call
+(`context.call.id`), the model turn's other calls (`context.turn`, to act once per turn), the
+conversation (server and client messages), `say(text)` and `end_after_speaking(reason, text)`.
+It returns `Outcome(result=…)` or `Outcome(error=…)` (text the LLM reads; a raised exception
+is an error too), optionally with the `message` a server's reply asked to speak, `run_llm=False`
+for no new LLM turn, or `after` to run once the result is in the context.
+
+Around every handler the dispatcher:
+- records the turn's calls in the artifact once, then each result (`conversation.tool_calls`);
+- speaks each called tool's `request-start` (conditions on the arguments; the language's
+  variant), or one default filler for a sync tool of `FILLER_TYPES` that configures none;
+  `blocking` waits for it to be spoken before the handler runs;
+- speaks `request-response-delayed` messages at their `timingMilliseconds` while it waits;
+- then by §7.2.4: the outcome's `message`, else the tool's `request-complete` /
+  `request-failed`, is spoken instead of a new LLM turn; a `role: system` one is a hint added
+  to the context and the LLM still runs; `endCallAfterSpokenEnabled` ends the call after it.
+"""
+
+import asyncio
+import contextlib
+from typing import Any
+
+from loguru import logger
+from pipecat.frames.frames import (
+    FunctionCallFromLLM,
+    FunctionCallResultProperties,
+    TTSSpeakFrame,
+)
+from pipecat.services.llm_service import FunctionCallParams
+
+from voxgate.engine import tool_messages
+from voxgate.engine.builder import Built
+from voxgate.engine.conversation import Conversation
+from voxgate.engine.function_tool import run_function
+from voxgate.engine.hangup import end_call
+from voxgate.engine.tool_types import (
+    EndAfterSpeaking,
+    Handler,
+    Outcome,
+    ToolCall,
+    ToolContext,
+    Turn,
+)
+from voxgate.engine.tools import END_CALL, offered
+
+HANDLERS: dict[str, Handler] = {"function": run_function, END_CALL: end_call}
+# Tools that get a default filler when they configure no `request-start` (unless async).
+FILLER_TYPES = {"function", "apiRequest", "code"}
+SAID_THEN_ENDED = "assistant-ended-call-after-message-spoken"
+_BLOCKING_LIMIT_SECONDS = 15.0  # a filler not heard by then no longer holds the tool up
+_TURN_WAIT_SECONDS = 5.0
+
+
+def register(tool_type: str, handler: Handler) -> None:
+    HANDLERS[tool_type] = handler
+
+
+class ToolDispatcher:
+    """Registers a handler for each function the assistant offers and runs the calls."""
+
+    def __init__(
+        self,
+        assistant: dict[str, Any],
+        conversation: Conversation,
+        end_after_speaking: EndAfterSpeaking,
+    ) -> None:
+        self._assistant, self._conversation = assistant, conversation
+        self._end = end_after_speaking
+        self._tools = {
+            name: tool
+            for name, (tool, _schema) in offered(assistant).items()
+            if str(tool.get("type")) in HANDLERS
+        }
+        self._turns: dict[str, asyncio.Future[tuple[Turn, asyncio.Event]]] = {}
+        self._spoken = asyncio.Event()
+        self._built: Built | None = None
+        self._language = tool_messages.language(assistant)
+
+    def attach(self, built: Built) -> None:
+        self._built = built
+        for name in self._tools:
+            built.llm.register_function(name, self._run)
+        if self._tools:
+            built.llm.event_handler("on_function_calls_started")(self._started)
+            built.aggregators.assistant().event_handler("on_assistant_turn_stopped")(self._heard)
+
+    async def say(self, text: str) -> None:
+        if text.strip() and self._built is not None:
+            await self._built.llm.push_frame(TTSSpeakFrame(text))
+
+    async def _heard(self, _aggregator: Any, _message: Any) -> None:
+        self._spoken.set()
+
+    def _turn(self, call_id: str) -> asyncio.Future[tuple[Turn, asyncio.Event]]:
+        if call_id not in self._turns:
+            self._turns[call_id] = asyncio.get_running_loop().create_future()
+        return self._turns[call_id]
+
+    async def _started(self, _llm: Any, function_calls: list[FunctionCallFromLLM]) -> None:
+        """A model turn's calls (pipecat announces them before running any handler)."""
+        calls = [
+            ToolCall(
+                f.tool_call_id, f.function_name, dict(f.arguments), self._tools[f.function_name]
+            )
+            for f in function_calls
+            if f.function_name in self._tools
+        ]
+        if not calls:
+            return
+        turn, ready = Turn(calls), asyncio.Event()
+        self._conversation.tool_calls(
+            [{"id": c.id, "type": "function",
+              "function": {"name": c.name, "arguments": c.arguments_json()}} for c in calls]
+        )  # fmt: skip
+        for call in calls:
+            self._turn(call.id).set_result((turn, ready))
+        try:
+            await self._request_start(calls)
+        finally:
+            ready.set()
+
+    async def _request_start(self, calls: list[ToolCall]) -> None:
+        texts, blocking, filler = [], False, False
+        for call in calls:
+            found = tool_messages.find(call.tool, "request-start", call.arguments)
+            for message in found:
+                texts.append(tool_messages.text_of(message, self._language))
+                blocking = blocking or message.get("blocking") is True
+            if not found and not tool_messages.configures(call.tool, "request-start"):
+                sync = call.tool.get("async") is not True
+                filler = filler or (sync and call.tool.get("type") in FILLER_TYPES)
+        if not texts and filler:
+            texts.append(tool_messages.default_filler())
+        said = [t for t in texts if t.strip()]
+        if not said:
+            return
+        self._spoken.clear()
+        for text in said:
+            await self.say(text)
+        if blocking:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._spoken.wait(), _BLOCKING_LIMIT_SECONDS)
+
+    async def _delayed(self, call: ToolCall) -> None:
+        """`request-response-delayed` messages, each at its time, while the handler runs."""
+        found = tool_messages.find(call.tool, "request-response-delayed", call.arguments)
+        timed = sorted(found, key=lambda m: float(m.get("timingMilliseconds") or 1000))
+        waited = 0.0
+        for message in timed:
+            at = float(message.get("timingMilliseconds") or 1000) / 1000
+            await asyncio.sleep(max(0.0, at - waited))
+            waited = at
+            await self.say(tool_messages.text_of(message, self._language))
+
+    async def _run(self, params: FunctionCallParams) -> None:
+        try:
+            turn, ready = await asyncio.wait_for(
+                asyncio.shield(self._turn(params.tool_call_id)), _TURN_WAIT_SECONDS
+            )
+        except TimeoutError:  # not announced (should not happen): a turn of its own
+            tool = self._tools[params.function_name]
+            call = ToolCall(params.tool_call_id, params.function_name, dict(params.arguments), tool)
+            turn, ready = Turn([call]), asyncio.Event()
+            ready.set()
+        call = next(c for c in turn.calls if c.id == params.tool_call_id)
+        await ready.wait()
+        context = ToolContext(call, turn, self._conversation, self._assistant, self.say, self._end)
+        delayed = asyncio.create_task(self._delayed(call))
+        try:
+            outcome = await HANDLERS[str(call.tool.get("type"))](call.tool, call.arguments, context)
+        except Exception as error:
+            logger.exception(f"tool {call.name} failed")
+            outcome = Outcome(error=f"The tool failed: {error}")
+        finally:
+            delayed.cancel()
+        await self._settle(params, call, outcome)
+
+    def _message(self, call: ToolCall, outcome: Outcome) -> dict[str, Any] | None:
+        if not outcome.speaks:
+            return None
+        kind = "request-failed" if outcome.error is not None else "request-complete"
+        if outcome.message is not None and outcome.message.get("type", kind) == kind:
+            return outcome.message
+        found = tool_messages.find(call.tool, kind, call.arguments)
+        return found[0] if found else None
+
+    async def _settle(self, params: FunctionCallParams, call: ToolCall, outcome: Outcome) -> None:
+        # An empty result would read to pipecat as none, and no LLM turn would follow.
+        text = outcome.text or "Done."
+        self._conversation.tool_result(call.id, call.name, text, error=outcome.error is not None)
+        message = self._message(call, outcome)
+        spoken = tool_messages.text_of(message, self._language) if message else ""
+        run_llm = outcome.run_llm
+        if message is not None and message.get("role") == "system":
+            if spoken.strip():  # a hint for the LLM's next turn, not speech
+                params.context.add_message({"role": "system", "content": spoken})
+            spoken = ""
+        elif message is not None and run_llm is None:
+            run_llm = False  # what to say has been said: no new LLM turn (§7.2.4)
+        await params.result_callback(text, properties=FunctionCallResultProperties(run_llm=run_llm))
+        if message is not None and message.get("endCallAfterSpokenEnabled") is True:
+            await self._end(SAID_THEN_ENDED, spoken or None)
+        elif spoken:
+            await self.say(spoken)
+        if outcome.after is not None:
+            await outcome.after()

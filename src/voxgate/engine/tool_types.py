@@ -1,0 +1,86 @@
+"""What a tool handler is given and returns (see `tool_calls.py` for how one plugs in)."""
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from voxgate.engine.conversation import Conversation
+
+Say = Callable[[str], Awaitable[None]]
+# Ends the call with a reason once a text (or None) and what is already queued has been spoken.
+EndAfterSpeaking = Callable[[str, str | None], Awaitable[None]]
+
+
+@dataclass
+class ToolCall:
+    """One function the LLM called: its id, the function's name, the parsed arguments, and the
+    assistant's tool that offered it."""
+
+    id: str
+    name: str
+    arguments: dict[str, Any]
+    tool: dict[str, Any]
+
+    def wire(self) -> dict[str, Any]:
+        """Vapi's `ToolCall` with the legacy flat mirrors (VAPI-BEHAVIOUR §5.4): `arguments`
+        as an object, which existing webhook handlers read."""
+        function = {"name": self.name, "arguments": self.arguments}
+        return {"id": self.id, "type": "function", "function": function, **function}
+
+    def arguments_json(self) -> str:
+        return json.dumps(self.arguments)
+
+
+@dataclass
+class Outcome:
+    """How a call ended: a `result` or an `error` (text for the LLM), and optionally the
+    `message` (request-complete / request-failed) the reply asked to speak.
+
+    `run_llm=False` means no new LLM turn follows (endCall); `after` runs once the result is in
+    the LLM's context (endCall hangs up there); `speaks` False skips the tool messages of
+    §7.2.4, for built-ins that speak for themselves."""
+
+    result: str | None = None
+    error: str | None = None
+    message: dict[str, Any] | None = None
+    run_llm: bool | None = None
+    speaks: bool = True
+    after: Callable[[], Awaitable[None]] | None = None
+
+    @property
+    def text(self) -> str:
+        return self.error if self.error is not None else (self.result or "")
+
+
+@dataclass
+class Turn:
+    """The calls of one model turn: handlers that act once per turn (one `tool-calls` webhook
+    listing all its calls, §7.2.3) share a task through `once`."""
+
+    calls: list[ToolCall]
+    _shared: dict[str, "asyncio.Task[Any]"] = field(default_factory=dict)
+
+    def once(self, key: str, start: Callable[[], Coroutine[Any, Any, Any]]) -> "asyncio.Task[Any]":
+        if key not in self._shared:
+            self._shared[key] = asyncio.create_task(start())
+        return self._shared[key]
+
+
+@dataclass
+class ToolContext:
+    """What a handler may use besides its tool and arguments."""
+
+    call: ToolCall
+    turn: Turn
+    conversation: Conversation
+    assistant: dict[str, Any]
+    say: Say
+    end_after_speaking: EndAfterSpeaking
+
+
+class Handler(Protocol):
+    async def __call__(
+        self, tool: dict[str, Any], arguments: dict[str, Any], context: ToolContext
+    ) -> Outcome: ...
