@@ -13,12 +13,16 @@
   (`kit/backoff.py`, as webhook deliveries do).
 - A 2xx feeds the response body back to the LLM and runs `variableExtractionPlan`
   (`extraction.py`); anything else feeds back an error with the status and the body's start.
+
+`run` makes the request; `run_in_call` is the tool dispatcher's handler (`tool_calls.py`): the
+call's variables in scope, and the extracted ones added to them (so later templates and
+`artifact.variableValues` see them).
 """
 
 import asyncio
 import json
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -26,6 +30,7 @@ from loguru import logger
 from pipecat.adapters.llm.schemas.function_schema import FunctionSchema
 
 from voxgate.engine.extraction import Response, extract
+from voxgate.engine.tool_types import Outcome, ToolContext
 from voxgate.engine.variables import render_text
 from voxgate.kit.authentication import plan_headers, webhook_credential
 from voxgate.kit.backoff import retry_delay
@@ -33,20 +38,6 @@ from voxgate.kit.backoff import retry_delay
 API_REQUEST = "apiRequest"
 DEFAULT_TIMEOUT_SECONDS = 20.0
 _ERROR_BODY_CHARS = 300  # enough of an error body for the LLM to explain it
-
-
-@dataclass
-class Outcome:
-    """What one run of the tool gives back: `result` on a 2xx, else `error`."""
-
-    result: str | None = None
-    error: str | None = None
-    variables: dict[str, Any] = field(default_factory=dict)  # from variableExtractionPlan
-
-    @property
-    def content(self) -> str:
-        """What the LLM is told."""
-        return self.result if self.result is not None else str(self.error)
 
 
 def _object(value: Any) -> dict[str, Any]:
@@ -210,3 +201,12 @@ async def run(
     variables = extract(_object(tool.get("variableExtractionPlan")), response, values)
     result = text or f"The request succeeded (HTTP {sent.status_code}) with no body."
     return Outcome(result=result, variables=variables)
+
+
+async def run_in_call(
+    tool: dict[str, Any], arguments: dict[str, Any], context: ToolContext
+) -> Outcome:
+    values = context.conversation.variable_values
+    outcome = await run(tool, arguments, values=values, assistant=context.assistant)
+    values.update(outcome.variables)
+    return outcome

@@ -2,77 +2,24 @@
 rendered URL and headers, the LLM's arguments as the body or the query, static fields, the
 credential's authentication), what the LLM is told back, retries, and the variables extracted."""
 
-import asyncio
 import hashlib
 import hmac
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from fastapi import FastAPI, Request
-from fastapi.responses import Response
 
-from tests.support.server import LiveServer
+from tests.support.fake_api import FakeApi, fake_api
 from voxgate.engine.api_request import function_schema, run
 
 VALUES = {"call": {"id": "call-1", "type": "webSocketCall"}, "accountId": "acct_9"}
 
 
-@dataclass
-class Seen:
-    method: str
-    path: str
-    query: dict[str, str]
-    headers: dict[str, str]
-    body: bytes
-
-
-class FakeApi:
-    """Keeps every request; answers with `status` and `reply` (JSON, or text), after `delay`,
-    or 503 to the first `failures` requests."""
-
-    def __init__(self) -> None:
-        self.seen: list[Seen] = []
-        self.status, self.delay, self.failures = 200, 0.0, 0
-        self.reply: Any = {"ok": True}
-        self.reply_headers: dict[str, str] = {}
-        self.url = ""
-        self.app = FastAPI()
-        self.app.api_route("/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])(
-            self._answer
-        )
-
-    async def _answer(self, path: str, request: Request) -> Response:
-        self.seen.append(
-            Seen(request.method, "/" + path, dict(request.query_params), dict(request.headers),
-                 await request.body())
-        )  # fmt: skip
-        if self.delay:
-            await asyncio.sleep(self.delay)
-        if self.failures > 0:
-            self.failures -= 1
-            return Response("busy", status_code=503)
-        text = self.reply if isinstance(self.reply, str) else json.dumps(self.reply)
-        return Response(text, status_code=self.status, headers=self.reply_headers,
-                        media_type="application/json")  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def live_api() -> Iterator[FakeApi]:
-    api = FakeApi()
-    with LiveServer(api.app) as server:
-        api.url = server.url
-        yield api
-
-
 @pytest.fixture
-def api(live_api: FakeApi) -> FakeApi:
-    live_api.seen.clear()
-    live_api.status, live_api.reply, live_api.delay, live_api.failures = 200, {"ok": True}, 0, 0
-    live_api.reply_headers = {}
-    return live_api
+def api() -> Iterator[FakeApi]:
+    with fake_api() as fake:
+        yield fake
 
 
 def order_tool(api: FakeApi, **fields: Any) -> dict[str, Any]:
@@ -124,7 +71,7 @@ async def test_a_post_sends_the_arguments_as_json_with_rendered_url_headers_and_
         "product": "beans", "quantity": 3, "channel": "voice webSocketCall", "source": "call call-1"
     }  # fmt: skip
     assert outcome.result == '{"orderId": 47, "total": "$36.00"}' and outcome.error is None
-    assert outcome.content == outcome.result
+    assert outcome.text == outcome.result
 
 
 async def test_a_get_sends_the_arguments_as_the_query(api: FakeApi) -> None:
@@ -152,7 +99,7 @@ async def test_a_failure_is_fed_back_with_its_status_and_body(api: FakeApi) -> N
     assert outcome.error == (
         'The request failed with HTTP 422: {"error": {"code": "VALIDATION_ERROR"}}'
     )
-    assert outcome.content == outcome.error
+    assert outcome.text == outcome.error
 
 
 async def test_a_timeout_is_an_error(api: FakeApi) -> None:
