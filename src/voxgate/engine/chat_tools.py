@@ -87,9 +87,12 @@ class ChatTools:
             llm.event_handler("on_function_calls_started")(self._started)
 
     def _turn(self, call_id: str) -> asyncio.Future[Turn]:
-        if call_id not in self._turns:
-            self._turns[call_id] = asyncio.get_running_loop().create_future()
-        return self._turns[call_id]
+        """Where a call's turn goes from the announcement to its handler; a settled one is stale
+        (some models reuse call ids from turn to turn) and is replaced."""
+        found = self._turns.get(call_id)
+        if found is None or found.done():
+            found = self._turns[call_id] = asyncio.get_running_loop().create_future()
+        return found
 
     async def _started(self, _llm: Any, function_calls: list[FunctionCallFromLLM]) -> None:
         calls = [
@@ -108,7 +111,9 @@ class ChatTools:
             self._turn(call.id).set_result(turn)
 
     async def _run(self, params: FunctionCallParams) -> None:
-        turn = await self._turn(params.tool_call_id)
+        announced = self._turns.get(params.tool_call_id) or self._turn(params.tool_call_id)
+        turn = await announced
+        self._turns.pop(params.tool_call_id, None)
         call = next(c for c in turn.calls if c.id == params.tool_call_id)
         context = ToolContext(
             call, turn, self._conversation, self._assistant, _nothing, _nothing

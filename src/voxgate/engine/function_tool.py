@@ -5,16 +5,19 @@ them (`toolCallList` with §5.4's legacy mirrors, `toolWithToolCallList`). A syn
 its entry in the reply's `results` (matched by `toolCallId`); an `async: true` call does not
 wait and the LLM is told the request was sent. A tool with no server anywhere in the precedence
 goes to the client as a `tool-calls` client message instead, and counts as async: a client
-cannot answer a call (it may `add-message`).
+cannot answer a call (it may `add-message`). The tool's static `parameters` are merged into the
+arguments sent (not into what the LLM and the artifact show).
 """
 
 import asyncio
 import json
+from dataclasses import replace
 from typing import Any
 
 from loguru import logger
 
 from voxgate.engine.tool_types import Outcome, ToolCall, ToolContext
+from voxgate.engine.variables import render_text
 
 # What the LLM reads as the result of a call nobody waits for (voxgate's wording: Vapi
 # documents that the assistant moves on, not what the model is told).
@@ -41,10 +44,27 @@ def _with_call(call: ToolCall) -> dict[str, Any]:
     return {**call.tool, "toolCall": tool_call}
 
 
-def _fields(calls: list[ToolCall]) -> dict[str, Any]:
+def with_parameters(call: ToolCall, values: dict[str, Any]) -> ToolCall:
+    """The call as sent: the tool's static `parameters` (`{key, value}`, a string value a Liquid
+    template of the call's variables) merged over the LLM's arguments."""
+    parameters = call.tool.get("parameters")
+    if not isinstance(parameters, list):
+        return call
+    static = {
+        p["key"]: render_text(p["value"], values)
+        if isinstance(p.get("value"), str)
+        else p.get("value")
+        for p in parameters
+        if isinstance(p, dict) and isinstance(p.get("key"), str)
+    }
+    return replace(call, arguments={**call.arguments, **static})
+
+
+def _fields(calls: list[ToolCall], values: dict[str, Any]) -> dict[str, Any]:
+    sent = [with_parameters(c, values) for c in calls]
     return {
-        "toolCallList": [c.wire() for c in calls],
-        "toolWithToolCallList": [_with_call(c) for c in calls],
+        "toolCallList": [c.wire() for c in sent],
+        "toolWithToolCallList": [_with_call(c) for c in sent],
     }
 
 
@@ -55,7 +75,9 @@ async def _ask(context: ToolContext) -> dict[str, Any] | None:
         c for c in context.turn.calls if c.tool.get("type") == "function" and _key(c.tool) == key
     ]
     return await context.conversation.server.request(
-        "tool-calls", tool_server=_server(context.call.tool), **_fields(calls)
+        "tool-calls",
+        tool_server=_server(context.call.tool),
+        **_fields(calls, context.conversation.variable_values),
     )
 
 
@@ -66,7 +88,8 @@ async def _to_client(context: ToolContext) -> None:
         for c in context.turn.calls
         if c.tool.get("type") == "function" and not await server.has_server(_server(c.tool))
     ]
-    await context.conversation.to_client("tool-calls", **_fields(calls))
+    fields = _fields(calls, context.conversation.variable_values)
+    await context.conversation.to_client("tool-calls", **fields)
 
 
 def _result_for(reply: dict[str, Any], call: ToolCall) -> dict[str, Any] | None:

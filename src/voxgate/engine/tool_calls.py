@@ -22,7 +22,8 @@ Around every handler the dispatcher:
 - speaks `request-response-delayed` messages at their `timingMilliseconds` while it waits;
 - then by §7.2.4: the outcome's `message`, else the tool's `request-complete` /
   `request-failed`, is spoken instead of a new LLM turn; a `role: system` one is a hint added
-  to the context and the LLM still runs; `endCallAfterSpokenEnabled` ends the call after it.
+  to the context and the LLM still runs; `endCallAfterSpokenEnabled` ends the call after it;
+- runs the LLM once after the turn's last call if any call wants it (and none forbids it).
 """
 
 import asyncio
@@ -106,9 +107,12 @@ class ToolDispatcher:
         self._spoken.set()
 
     def _turn(self, call_id: str) -> asyncio.Future[tuple[Turn, asyncio.Event]]:
-        if call_id not in self._turns:
-            self._turns[call_id] = asyncio.get_running_loop().create_future()
-        return self._turns[call_id]
+        """Where a call's turn is handed from the announcement to its handler. A settled one is
+        stale (some models reuse call ids from turn to turn) and is replaced."""
+        found = self._turns.get(call_id)
+        if found is None or found.done():
+            found = self._turns[call_id] = asyncio.get_running_loop().create_future()
+        return found
 
     async def _started(self, _llm: Any, function_calls: list[FunctionCallFromLLM]) -> None:
         """A model turn's calls (pipecat announces them before running any handler)."""
@@ -141,8 +145,7 @@ class ToolDispatcher:
                 texts.append(tool_messages.text_of(message, self._language))
                 blocking = blocking or message.get("blocking") is True
             if not found and not tool_messages.configures(call.tool, "request-start"):
-                sync = call.tool.get("async") is not True
-                filler = filler or (sync and call.tool.get("type") in FILLER_TYPES)
+                filler = filler or await self._waits(call)
         if not texts and filler:
             texts.append(tool_messages.default_filler())
         said = [t for t in texts if t.strip()]
@@ -154,6 +157,18 @@ class ToolDispatcher:
         if blocking:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._spoken.wait(), _BLOCKING_LIMIT_SECONDS)
+
+    async def _waits(self, call: ToolCall) -> bool:
+        """Whether the caller will wait on this call (it gets a default filler): not an async
+        tool, nor a client-side one (a function with no server anywhere)."""
+        if call.tool.get("type") not in FILLER_TYPES or call.tool.get("async") is True:
+            return False
+        if call.tool.get("type") != "function":
+            return True
+        server = call.tool.get("server")
+        return await self._conversation.server.has_server(
+            server if isinstance(server, dict) else None
+        )
 
     async def _delayed(self, call: ToolCall) -> None:
         """`request-response-delayed` messages, each at its time, while the handler runs."""
@@ -167,10 +182,12 @@ class ToolDispatcher:
             await self.say(tool_messages.text_of(message, self._language))
 
     async def _run(self, params: FunctionCallParams) -> None:
+        announced = self._turns.get(params.tool_call_id)
+        if announced is None:  # the handler came first: wait for the announcement
+            announced = self._turn(params.tool_call_id)
         try:
-            turn, ready = await asyncio.wait_for(
-                asyncio.shield(self._turn(params.tool_call_id)), _TURN_WAIT_SECONDS
-            )
+            turn, ready = await asyncio.wait_for(asyncio.shield(announced), _TURN_WAIT_SECONDS)
+            self._turns.pop(params.tool_call_id, None)
         except TimeoutError:  # not announced (should not happen): a turn of its own
             tool = self._tools[params.function_name]
             call = ToolCall(params.tool_call_id, params.function_name, dict(params.arguments), tool)
@@ -187,7 +204,7 @@ class ToolDispatcher:
             outcome = Outcome(error=f"The tool failed: {error}")
         finally:
             delayed.cancel()
-        await self._settle(params, call, outcome)
+        await self._settle(params, turn, call, outcome)
 
     def _message(self, call: ToolCall, outcome: Outcome) -> dict[str, Any] | None:
         if not outcome.speaks:
@@ -198,19 +215,24 @@ class ToolDispatcher:
         found = tool_messages.find(call.tool, kind, call.arguments)
         return found[0] if found else None
 
-    async def _settle(self, params: FunctionCallParams, call: ToolCall, outcome: Outcome) -> None:
+    async def _settle(
+        self, params: FunctionCallParams, turn: Turn, call: ToolCall, outcome: Outcome
+    ) -> None:
         # An empty result would read to pipecat as none, and no LLM turn would follow.
         text = outcome.text or "Done."
         self._conversation.tool_result(call.id, call.name, text, error=outcome.error is not None)
         message = self._message(call, outcome)
         spoken = tool_messages.text_of(message, self._language) if message else ""
-        run_llm = outcome.run_llm
+        wants_llm = outcome.run_llm is not False
         if message is not None and message.get("role") == "system":
             if spoken.strip():  # a hint for the LLM's next turn, not speech
                 params.context.add_message({"role": "system", "content": spoken})
             spoken = ""
-        elif message is not None and run_llm is None:
-            run_llm = False  # what to say has been said: no new LLM turn (§7.2.4)
+        elif message is not None:
+            wants_llm = False  # what to say has been said: no new LLM turn (§7.2.4)
+        # pipecat would run the LLM after the turn's last result whatever the others wanted:
+        # the turn decides instead, once.
+        run_llm = turn.settle(wants_llm=wants_llm, forbids_llm=outcome.run_llm is False)
         await params.result_callback(text, properties=FunctionCallResultProperties(run_llm=run_llm))
         if message is not None and message.get("endCallAfterSpokenEnabled") is True:
             await self._end(SAID_THEN_ENDED, spoken or None)

@@ -63,6 +63,17 @@ class Turn:
 
     calls: list[ToolCall]
     _shared: dict[str, "asyncio.Task[Any]"] = field(default_factory=dict)
+    _settled: int = 0
+    _wants_llm: bool = False
+    _vetoed: bool = False
+
+    def settle(self, *, wants_llm: bool, forbids_llm: bool) -> bool:
+        """Records one call's end and returns whether the LLM runs now: once, after the turn's
+        last call, if any call wants a new LLM turn and none (endCall) forbids one."""
+        self._settled += 1
+        self._wants_llm = self._wants_llm or wants_llm
+        self._vetoed = self._vetoed or forbids_llm
+        return self._settled >= len(self.calls) and self._wants_llm and not self._vetoed
 
     def once(self, key: str, start: Callable[[], Coroutine[Any, Any, Any]]) -> "asyncio.Task[Any]":
         if key not in self._shared:
