@@ -48,12 +48,16 @@ class Built:
 
 
 def build_pipeline(
-    assistant: dict[str, Any], transport: SocketTransport, taps: Sequence[FrameProcessor]
+    assistant: dict[str, Any],
+    transport: SocketTransport,
+    taps: Sequence[FrameProcessor],
+    before_llm: Sequence[FrameProcessor] = (),
 ) -> Built:
     """Services first (a provider that cannot run fails here, before any audio flows).
 
     The `taps` (the recorder, the listen tap) sit after the output, where they see both the
-    caller's and the assistant's audio as sent (`engine/recording.py`, `engine/listen.py`)."""
+    caller's and the assistant's audio as sent (`engine/recording.py`, `engine/listen.py`);
+    `before_llm` (the knowledge base look-up) sees each turn's context before the LLM does."""
     stt, llm, tts = build_stt(assistant), build_llm(assistant), build_tts(assistant)
     # The system prompt is the LLM service's `system_instruction`, not a context message.
     tools = tools_schema(assistant)
@@ -70,6 +74,7 @@ def build_pipeline(
             vad,
             stt,
             aggregators.user(),
+            *before_llm,
             llm,
             tts,
             Backoff(backoff_seconds(assistant)),

@@ -39,6 +39,7 @@ from pipecat.frames.frames import (
 from pipecat.services.llm_service import FunctionCallParams
 
 from voxgate.engine import tool_messages
+from voxgate.engine.api_request import API_REQUEST, run_in_call
 from voxgate.engine.builder import Built
 from voxgate.engine.conversation import Conversation
 from voxgate.engine.function_tool import run_function
@@ -53,7 +54,11 @@ from voxgate.engine.tool_types import (
 )
 from voxgate.engine.tools import END_CALL, offered
 
-HANDLERS: dict[str, Handler] = {"function": run_function, END_CALL: end_call}
+HANDLERS: dict[str, Handler] = {
+    "function": run_function,
+    END_CALL: end_call,
+    API_REQUEST: run_in_call,
+}
 # Tools that get a default filler when they configure no `request-start` (unless async).
 FILLER_TYPES = {"function", "apiRequest", "code"}
 SAID_THEN_ENDED = "assistant-ended-call-after-message-spoken"

@@ -11,6 +11,8 @@ from typing import Any
 from pipecat.adapters.llm.schemas.function_schema import FunctionSchema
 from pipecat.adapters.llm.schemas.tools_schema import ToolsSchema
 
+from voxgate.engine import api_request
+
 END_CALL = "endCall"
 _END_CALL_SCHEMA = FunctionSchema(
     name=END_CALL,
@@ -42,6 +44,7 @@ def _function(tool: dict[str, Any]) -> FunctionSchema | None:
 SCHEMAS: dict[str, Callable[[dict[str, Any]], FunctionSchema | None]] = {
     END_CALL: lambda _tool: _END_CALL_SCHEMA,
     "function": _function,
+    api_request.API_REQUEST: api_request.function_schema,
 }
 
 

@@ -22,9 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from voxgate.db.models import ServerMessage
 from voxgate.db.session import get_sessionmaker
+from voxgate.kit.backoff import retry_delay
 from voxgate.kit.time import utcnow
 from voxgate.webhooks.auth import headers
-from voxgate.webhooks.backoff import retry_delay
 from voxgate.webhooks.oauth2 import TokenError, answered, bearer_token
 from voxgate.webhooks.target import Target
 

@@ -20,9 +20,9 @@ import structlog
 from voxgate.db.base import new_id
 from voxgate.db.models import ServerMessage
 from voxgate.db.session import get_sessionmaker
+from voxgate.kit.backoff import retry_delay
 from voxgate.kit.time import utcnow
 from voxgate.webhooks.auth import headers
-from voxgate.webhooks.backoff import retry_delay
 from voxgate.webhooks.oauth2 import TokenError, answered, bearer_token
 from voxgate.webhooks.target import DEFAULT_TIMEOUT_SECONDS, Target
 
