@@ -28,6 +28,8 @@ class Scripted:
     when: Callable[[Body], bool]
     reply: str = ""
     status: int = 200
+    tool_call: str | None = None  # set: a streamed call of this function instead of `reply`
+    arguments: dict[str, Any] | None = None  # the call's arguments (none by default)
 
 
 class FakeLLM:
@@ -55,8 +57,15 @@ class FakeLLM:
         self.app = FastAPI()
         self.app.post("/v1/chat/completions")(self._complete)
 
-    def script(self, when: Callable[[Body], bool], reply: str = "", status: int = 200) -> None:
-        self.scripted.append(Scripted(when, reply, status))
+    def script(
+        self,
+        when: Callable[[Body], bool],
+        reply: str = "",
+        status: int = 200,
+        tool_call: str | None = None,
+        arguments: dict[str, Any] | None = None,
+    ) -> None:
+        self.scripted.append(Scripted(when, reply, status, tool_call, arguments))
 
     def _chunk(self, delta: dict[str, Any], finish: str | None = None) -> str:
         chunk = {
@@ -78,8 +87,12 @@ class FakeLLM:
             error = {"error": {"message": "fake failure", "type": "server_error"}}
             return JSONResponse(error, status_code=status)
 
-        if self.tool_call is not None and found is None and body.get("stream") is not False:
-            return StreamingResponse(self._call(self.tool_call), media_type="text/event-stream")
+        called = found.tool_call if found else self.tool_call
+        if called is not None and body.get("stream") is not False:
+            if found is not None and found.arguments is not None:
+                calls = self._calls([(called, found.arguments)])
+                return StreamingResponse(calls, media_type="text/event-stream")
+            return StreamingResponse(self._call(called), media_type="text/event-stream")
         calling = self.tool_calls and found is None and body.get("stream") is not False
         if calling and not _answered(body):
             calls = self._calls(self.tool_calls)

@@ -1,4 +1,8 @@
-"""The resolved assistant → a pipecat pipeline (transport, VAD, STT, context, LLM, TTS).
+"""The resolved assistants → a pipecat pipeline (transport, VAD, STT, context, LLM, TTS).
+
+The first assistant starts the call; the others are the ones it may switch to (a squad's
+members, handoff destinations): `services.py` builds every assistant's transcriber, model and
+voice and puts a switcher where they differ.
 
 Turn-taking (Silero VAD, a silence timeout, interruptions, the caller's silence) follows the
 assistant's plans as `turn_plan.py` maps them; the LLM's functions come from `tools.py`.
@@ -21,7 +25,7 @@ from pipecat.services.llm_service import LLMService
 
 from voxgate.config import get_settings
 from voxgate.engine.backoff import Backoff
-from voxgate.engine.providers.registry import build_llm, build_stt, build_tts
+from voxgate.engine.services import Services
 from voxgate.engine.tools import tools_schema
 from voxgate.engine.transport import SocketTransport
 from voxgate.engine.turn_plan import backoff_seconds, silence_seconds, turn_strategies, vad_params
@@ -44,21 +48,34 @@ class Built:
     pipeline: Pipeline
     context: LLMContext
     aggregators: LLMContextAggregatorPair
-    llm: LLMService[Any]
+    services: Services
+
+    @property
+    def llm(self) -> LLMService[Any]:
+        """The first assistant's LLM service (the only one of a plain call)."""
+        return self.services.llm.per_assistant[0]
+
+    @property
+    def llms(self) -> list[LLMService[Any]]:
+        """Each assistant's LLM service, in the order the assistants were given."""
+        return self.services.llm.per_assistant
 
 
 def build_pipeline(
-    assistant: dict[str, Any],
+    assistants: Sequence[dict[str, Any]],
     transport: SocketTransport,
     taps: Sequence[FrameProcessor],
     before_llm: Sequence[FrameProcessor] = (),
 ) -> Built:
     """Services first (a provider that cannot run fails here, before any audio flows).
 
-    The `taps` (the recorder, the listen tap) sit after the output, where they see both the
-    caller's and the assistant's audio as sent (`engine/recording.py`, `engine/listen.py`);
-    `before_llm` (the knowledge base look-up) sees each turn's context before the LLM does."""
-    stt, llm, tts = build_stt(assistant), build_llm(assistant), build_tts(assistant)
+    `assistants[0]` starts the call and sets what is not switched (turn-taking, the caller's
+    silence). The `taps` (the recorder, the listen tap) sit after the output, where they see
+    both the caller's and the assistant's audio as sent (`engine/recording.py`,
+    `engine/listen.py`); `before_llm` (the knowledge base look-up) sees each turn's context
+    before the LLM does."""
+    assistant = assistants[0]
+    services = Services(assistants)
     # The system prompt is the LLM service's `system_instruction`, not a context message.
     tools = tools_schema(assistant)
     context = LLMContext(tools=tools) if tools is not None else LLMContext()
@@ -72,15 +89,15 @@ def build_pipeline(
         [
             transport.input(),
             vad,
-            stt,
+            services.stt.processor,
             aggregators.user(),
             *before_llm,
-            llm,
-            tts,
+            services.llm.processor,
+            services.tts.processor,
             Backoff(backoff_seconds(assistant)),
             transport.output(),
             *taps,
             aggregators.assistant(),
         ]
     )
-    return Built(pipeline, context, aggregators, llm)
+    return Built(pipeline, context, aggregators, services)

@@ -14,7 +14,7 @@ from voxgate.engine.server_messages import ServerMessenger
 # Vapi's default `clientMessages` (VAPI-BEHAVIOUR Appendix A) that this engine emits.
 DEFAULT_CLIENT_MESSAGES = frozenset(
     {"conversation-update", "model-output", "speech-update", "status-update", "tool-calls",
-     "transcript", "user-interrupted"}
+     "transcript", "user-interrupted", "transfer-update", "assistant.started"}
 )  # fmt: skip
 
 
@@ -39,6 +39,13 @@ class Conversation:
         self.messages: list[dict[str, Any]] = []
         self._openai: list[dict[str, Any]] = []
         self.variable_values: dict[str, Any] = {}  # what the assistant's templates were given
+        self.assistant_activations: list[dict[str, Any]] = []  # set for a squad's call
+
+    def use(self, assistant: dict[str, Any]) -> None:
+        """Another assistant of the squad has the call: its subscriptions apply from now on."""
+        subscribed = assistant.get("clientMessages")
+        self._subscribed = frozenset(subscribed) if subscribed is not None else None
+        self.server.use(assistant)
 
     def wants(self, kind: str) -> bool:
         subscribed = self._subscribed if self._subscribed is not None else DEFAULT_CLIENT_MESSAGES
@@ -57,9 +64,13 @@ class Conversation:
                 await self._sink.send_text(json.dumps(message))
 
     def system(self, prompt: str) -> None:
+        """The system prompt of the assistant that takes the call (the first one, or the next
+        one of a squad), as of now."""
+        now = _now_ms() if self.messages else self.started_ms
         self.messages.append(
-            {"role": "system", "message": prompt, "time": self.started_ms, "secondsFromStart": 0}
-        )
+            {"role": "system", "message": prompt, "time": now,
+             "secondsFromStart": round((now - self.started_ms) / 1000, 3)}
+        )  # fmt: skip
         self._openai.append({"role": "system", "content": prompt})
 
     async def said(self, role: str, text: str, started_ms: float | None) -> None:
@@ -111,9 +122,12 @@ class Conversation:
             for m in self.messages
             if m["role"] in ("bot", "user")
         ]
-        return {
+        found = {
             "messages": self.messages,
             "messagesOpenAIFormatted": self._openai,
             "transcript": "\n".join(lines),
             "variableValues": self.variable_values,
         }
+        if self.assistant_activations:
+            found["assistantActivations"] = self.assistant_activations
+        return found

@@ -18,6 +18,7 @@ from pipecat.frames.frames import (
     UserStoppedSpeakingFrame,
 )
 from pipecat.observers.base_observer import BaseObserver, FramePushed
+from pipecat.pipeline.service_switcher import ServiceSwitcher
 from pipecat.processors.frame_processor import FrameProcessor
 from pipecat.services.llm_service import LLMService
 from pipecat.services.stt_service import STTService
@@ -78,11 +79,15 @@ class ProviderFailure(BaseObserver):
 
     def __init__(self, assistant: dict[str, Any], end: Callable[[str], Awaitable[None]]) -> None:
         super().__init__(observe_every_push=False)
+        self.use(assistant)
+        self._end = end
+
+    def use(self, assistant: dict[str, Any]) -> None:
+        """The assistant whose providers fail from now on (a squad's active member)."""
         self._providers = {
             room: str((assistant.get(room) or {}).get("provider"))
             for room in ("model", "transcriber", "voice")
         }
-        self._end = end
 
     async def on_push_frame(self, data: FramePushed) -> None:
         frame = data.frame
@@ -94,6 +99,8 @@ class ProviderFailure(BaseObserver):
 
 
 def _room(processor: FrameProcessor | None) -> Room | None:
+    if isinstance(processor, ServiceSwitcher):  # reports for its services once all have failed
+        return _room(processor.services[0])
     if isinstance(processor, LLMService):
         return "model"
     if isinstance(processor, STTService):

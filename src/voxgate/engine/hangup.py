@@ -39,6 +39,10 @@ class AssistantHangUp:
         turns.on_bot_turn = self._heard_bot
         built.aggregators.user().event_handler("on_user_turn_idle")(self._silent)
 
+    def listen(self, turns: TurnWatcher) -> None:
+        """This assistant's `endCallPhrases` from now on (a squad's call switched to it)."""
+        turns.on_bot_turn = self._heard_bot
+
     async def _heard_bot(self, text: str) -> None:
         said = text.lower()
         if any(phrase in said for phrase in self._phrases):

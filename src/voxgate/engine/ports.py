@@ -63,3 +63,7 @@ class ServerMessages(Protocol):
     async def has_server(self, tool_server: dict[str, Any] | None = None) -> bool:
         """Whether a message would reach a server at all (a `function` tool with none anywhere
         goes to the client instead, VAPI-BEHAVIOUR §7.2.6)."""
+
+    def use_assistant(self, assistant: dict[str, Any]) -> None:
+        """Another assistant of a squad has the call: messages sent from now on carry it as
+        `assistant` and go to its server (VAPI-BEHAVIOUR §5.1: the active member's)."""

@@ -43,6 +43,16 @@ class ServerMessenger:
         )
         self._artifact = artifact
 
+    def use(self, assistant: dict[str, Any]) -> None:
+        """Another assistant of the squad has the call: its `serverMessages` and its server
+        (VAPI-BEHAVIOUR §5.1: the active member's) apply from now on."""
+        subscribed = assistant.get("serverMessages")
+        self._subscribed = (
+            frozenset(subscribed) if subscribed is not None else DEFAULT_SERVER_MESSAGES
+        )
+        if self._port is not None:
+            self._port.use_assistant(assistant)
+
     def _type(self, kind: str, fields: dict[str, Any]) -> str | None:
         """The type this message goes out as, or None when nobody subscribed to it. A final
         transcript's subscriber who used the filter form gets the filter's literal type."""

@@ -1,4 +1,5 @@
-"""`CallSession`: one live call, built from its resolved assistant, run, and ended exactly once."""
+"""`CallSession`: one live call, built from its resolved assistant (or squad), run, and ended
+exactly once. A squad's call changes assistants with `switch_to` (how: `switch.py`)."""
 
 import asyncio
 import contextlib
@@ -12,7 +13,7 @@ from pipecat.workers.runner import WorkerRunner
 from voxgate.engine.after_call import AfterCall
 from voxgate.engine.artifacts import CallArtifacts
 from voxgate.engine.audio import PIPELINE_IN_RATE, AudioFormat, Codec
-from voxgate.engine.builder import build_pipeline, with_defaults
+from voxgate.engine.builder import Built, build_pipeline
 from voxgate.engine.conversation import Conversation
 from voxgate.engine.events import ClientEvents, ProviderFailure
 from voxgate.engine.greeting import Greeter
@@ -25,10 +26,13 @@ from voxgate.engine.observers import ModelOutput
 from voxgate.engine.ports import CallStore, ClientSocket, ServerMessages
 from voxgate.engine.providers.llm import system_prompt
 from voxgate.engine.providers.registry import prepare
+from voxgate.engine.squad import Member, Squad
+from voxgate.engine.switch import Roster, reported_destination
 from voxgate.engine.tool_calls import ToolDispatcher
+from voxgate.engine.transfers.history import transfer_mode
 from voxgate.engine.transport import SocketTransport
 from voxgate.engine.turns import TurnWatcher
-from voxgate.engine.variables import CallInfo, render_assistant, values_for
+from voxgate.engine.variables import CallInfo, values_for
 
 CUSTOMER_ENDED = "customer-ended-call"
 CANCELED = "manually-canceled"  # `end-call` through the control URL
@@ -57,9 +61,13 @@ class CallSession:
         socket: ClientSocket,
         call: CallInfo | None = None,
         server: ServerMessages | None = None,
+        squad: Squad | None = None,
     ) -> None:
-        values = values_for(call or CallInfo(id=""))
-        self.assistant = render_assistant(with_defaults(assistant), values)
+        """`assistant` is the call's; a squad's call passes `squad` too (its first member's
+        assistant is then the one that starts)."""
+        self.squad = squad or Squad.solo(assistant)
+        self.roster = Roster(self.squad, values_for(call or CallInfo(id="")))
+        self.assistant = self.roster.assistant
         self._format = AudioFormat.from_wire(audio_format)
         self._socket = socket
         self.conversation = Conversation(
@@ -68,7 +76,9 @@ class CallSession:
             server,
             self.assistant.get("serverMessages"),
         )
-        self.conversation.variable_values = values
+        self.conversation.variable_values = self.roster.values_for(self.roster.member)
+        if len(self.squad.members) > 1:  # a call that may switch records who had it
+            self.conversation.assistant_activations = self.roster.activations
         self._lifecycle = Lifecycle(store, socket, self.conversation)
         self.artifacts = CallArtifacts(self.assistant, store)  # recordings, log, metrics
         self._after = AfterCall(self.assistant, store, self.conversation.server)
@@ -79,6 +89,9 @@ class CallSession:
         self._greeter = Greeter(self.assistant, self._turns, self._events)
         self._worker: PipelineWorker | None = None
         self._transport: SocketTransport | None = None
+        self._built: Built | None = None
+        self._hang_ups: list[AssistantHangUp] = []
+        self._failure = ProviderFailure(self.assistant, self.end)
         self.listen = ListenTap()  # monitor.listenUrl
 
     async def end(self, reason: str) -> None:
@@ -108,14 +121,16 @@ class CallSession:
         self._transport = transport
         self.artifacts.start()
         try:
-            await prepare(self.assistant)
+            for assistant in self.roster.assistants:
+                await prepare(assistant)
             taps = [self.artifacts.recording.processor, self.listen.processor]
+            # The first assistant's knowledge base serves the whole call (a switch keeps it).
             before_llm = (
                 [KnowledgeBaseLookUp(self.assistant, self.conversation)]
                 if knowledge_base_server(self.assistant)
                 else []
             )
-            built = build_pipeline(self.assistant, transport, taps, before_llm)
+            built = build_pipeline(self.roster.assistants, transport, taps, before_llm)
         except Exception as error:  # a provider that cannot run: the call never starts talking
             logger.warning(f"call could not start: {error}")
             await self.end(NOT_VALID)
@@ -125,10 +140,17 @@ class CallSession:
             )
             self._after.start(ended, self._lifecycle.started_at, analyse=False)
             return NOT_VALID
+        self._built = built
         self._turns.watch(built)
-        hang_up = AssistantHangUp(self.assistant, self.conversation, self.end_after_speaking)
-        hang_up.attach(built, self._turns)
-        ToolDispatcher(self.assistant, self.conversation, self.end_after_speaking).attach(built)
+        self._hang_ups = [
+            AssistantHangUp(assistant, self.conversation, self.end_after_speaking)
+            for assistant in self.roster.assistants
+        ]
+        self._hang_ups[0].attach(built, self._turns)
+        # Each assistant's functions run on its own LLM service, with its own tools' settings.
+        for assistant, llm in zip(self.roster.assistants, built.llms, strict=True):
+            dispatcher = ToolDispatcher(assistant, self.conversation, self.end_after_speaking, self)
+            dispatcher.attach(built, llm)
         worker = PipelineWorker(
             built.pipeline,
             params=PipelineParams(
@@ -140,8 +162,8 @@ class CallSession:
             idle_timeout_secs=None,
             observers=[
                 self._events,
-                ProviderFailure(self.assistant, self.end),
-                ModelOutput(built.llm, self.conversation),
+                self._failure,
+                ModelOutput(built.llms, self.conversation),
                 self.artifacts.metrics,
             ],
         )
@@ -224,3 +246,64 @@ class CallSession:
             transport.customer_muted = control == "mute-customer"
         elif control == "say-first-message":
             await self._greeter.say_first_message(worker)
+
+    def reaches(self, destination: dict[str, Any]) -> bool:
+        """Whether a handoff or transfer destination names an assistant of this call."""
+        return len(self.squad.members) > 1 and self.squad.for_destination(destination) is not None
+
+    async def switch_for(
+        self,
+        destination: dict[str, Any],
+        *,
+        variables: dict[str, Any] | None = None,
+        transfer_function: str | None = None,
+    ) -> bool:
+        """A handoff's or transfer's call, once its result is in the LLM context
+        (tool_types.Switch): a transfer's history follows its `transferMode`."""
+        member = self.squad.for_destination(destination)
+        if member is None:
+            return False
+        plan = destination.get("contextEngineeringPlan")
+        transfer = (transfer_mode(destination), transfer_function) if transfer_function else None
+        return await self.switch_to(
+            member, plan=plan, destination=destination, variables=variables, transfer=transfer
+        )
+
+    async def switch_to(
+        self,
+        member: Member,
+        *,
+        plan: dict[str, Any] | None = None,
+        destination: dict[str, Any] | None = None,
+        variables: dict[str, Any] | None = None,
+        transfer: tuple[str, str] | None = None,
+    ) -> bool:
+        """Hands the live call to another of its assistants (`switch.py` says how): `plan` is
+        the destination's `contextEngineeringPlan` (None: all), `destination` what
+        `transfer-update` reports, `variables` values extracted on the way, `transfer` a
+        legacy transfer's (`transferMode`, function name), which shapes the history instead of
+        `plan`. False when the call cannot switch now (it is ending or not yet talking)."""
+        worker, built = self._worker, self._built
+        if worker is None or built is None or self.ended_reason is not None:
+            return False
+        previous = self.roster.shown(self.roster.active)
+        old_prompt = system_prompt(self.assistant)
+        index, assistant = self.roster.begin(member, variables)
+        frames = self.roster.frames(built, index, plan, transfer, old_prompt)
+        self.assistant = assistant
+        self._hang_ups[index].listen(self._turns)
+        self._failure.use(assistant)
+        self.conversation.variable_values = self.roster.values_for(member)
+        fields = {"fromAssistant": previous, "toAssistant": self.roster.shown(index)}
+        await self.conversation.send(
+            "transfer-update", destination=reported_destination(member, destination), **fields
+        )
+        self.conversation.use(self.roster.configured(index))
+        await worker.queue_frames(frames)
+        prompt = system_prompt(assistant)
+        if prompt:
+            self.conversation.system(prompt)
+        await self.conversation.send("assistant.started", newAssistant=self.roster.shown(index))
+        self._greeter = Greeter(assistant, self._turns, self._events)
+        await self._greeter.greet(worker)
+        return True

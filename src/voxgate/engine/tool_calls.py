@@ -36,28 +36,34 @@ from pipecat.frames.frames import (
     FunctionCallResultProperties,
     TTSSpeakFrame,
 )
-from pipecat.services.llm_service import FunctionCallParams
+from pipecat.services.llm_service import FunctionCallParams, LLMService
 
 from voxgate.engine import tool_messages
 from voxgate.engine.api_request import API_REQUEST, run_in_call
 from voxgate.engine.builder import Built
 from voxgate.engine.conversation import Conversation
 from voxgate.engine.function_tool import run_function
+from voxgate.engine.handoff import HANDOFF, hand_off
 from voxgate.engine.hangup import end_call
 from voxgate.engine.tool_types import (
     EndAfterSpeaking,
     Handler,
     Outcome,
+    Switch,
     ToolCall,
     ToolContext,
     Turn,
 )
 from voxgate.engine.tools import END_CALL, offered
+from voxgate.engine.transfers.functions import TRANSFER_CALL
+from voxgate.engine.transfers.transfer_call import transfer_call
 
 HANDLERS: dict[str, Handler] = {
     "function": run_function,
     END_CALL: end_call,
     API_REQUEST: run_in_call,
+    TRANSFER_CALL: transfer_call,
+    HANDOFF: hand_off,
 }
 # Tools that get a default filler when they configure no `request-start` (unless async).
 FILLER_TYPES = {"function", "apiRequest", "code"}
@@ -78,8 +84,10 @@ class ToolDispatcher:
         assistant: dict[str, Any],
         conversation: Conversation,
         end_after_speaking: EndAfterSpeaking,
+        switch: Switch | None = None,
     ) -> None:
         self._assistant, self._conversation = assistant, conversation
+        self._switch = switch
         self._end = end_after_speaking
         self._tools = {
             name: tool
@@ -89,19 +97,23 @@ class ToolDispatcher:
         self._turns: dict[str, asyncio.Future[tuple[Turn, asyncio.Event]]] = {}
         self._spoken = asyncio.Event()
         self._built: Built | None = None
+        self._llm: LLMService[Any] | None = None
         self._language = tool_messages.language(assistant)
 
-    def attach(self, built: Built) -> None:
+    def attach(self, built: Built, llm: LLMService[Any] | None = None) -> None:
+        """Registers the functions on `llm`: the assistant's own service (a squad's call has
+        one per assistant), by default the first."""
         self._built = built
+        self._llm = llm or built.llm
         for name in self._tools:
-            built.llm.register_function(name, self._run)
+            self._llm.register_function(name, self._run)
         if self._tools:
-            built.llm.event_handler("on_function_calls_started")(self._started)
+            self._llm.event_handler("on_function_calls_started")(self._started)
             built.aggregators.assistant().event_handler("on_assistant_turn_stopped")(self._heard)
 
     async def say(self, text: str) -> None:
-        if text.strip() and self._built is not None:
-            await self._built.llm.push_frame(TTSSpeakFrame(text))
+        if text.strip() and self._llm is not None:
+            await self._llm.push_frame(TTSSpeakFrame(text))
 
     async def _heard(self, _aggregator: Any, _message: Any) -> None:
         self._spoken.set()
@@ -195,7 +207,9 @@ class ToolDispatcher:
             ready.set()
         call = next(c for c in turn.calls if c.id == params.tool_call_id)
         await ready.wait()
-        context = ToolContext(call, turn, self._conversation, self._assistant, self.say, self._end)
+        context = ToolContext(
+            call, turn, self._conversation, self._assistant, self.say, self._end, self._switch
+        )
         delayed = asyncio.create_task(self._delayed(call))
         try:
             outcome = await HANDLERS[str(call.tool.get("type"))](call.tool, call.arguments, context)
@@ -233,10 +247,11 @@ class ToolDispatcher:
         # pipecat would run the LLM after the turn's last result whatever the others wanted:
         # the turn decides instead, once.
         run_llm = turn.settle(wants_llm=wants_llm, forbids_llm=outcome.run_llm is False)
-        await params.result_callback(text, properties=FunctionCallResultProperties(run_llm=run_llm))
+        # `after` waits for the result to be in the context: a switch of assistants carries
+        # the history with the call that asked for it.
+        properties = FunctionCallResultProperties(run_llm=run_llm, on_context_updated=outcome.after)
+        await params.result_callback(text, properties=properties)
         if message is not None and message.get("endCallAfterSpokenEnabled") is True:
             await self._end(SAID_THEN_ENDED, spoken or None)
         elif spoken:
             await self.say(spoken)
-        if outcome.after is not None:
-            await outcome.after()

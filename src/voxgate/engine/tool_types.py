@@ -81,6 +81,25 @@ class Turn:
         return self._shared[key]
 
 
+class Switch(Protocol):
+    """The call's way to another of its assistants (`CallSession`, switch.py), for `handoff`
+    and `transferCall`."""
+
+    def reaches(self, destination: dict[str, Any]) -> bool:
+        """Whether the destination names an assistant this call can switch to."""
+
+    async def switch_for(
+        self,
+        destination: dict[str, Any],
+        *,
+        variables: dict[str, Any] | None = None,
+        transfer_function: str | None = None,
+    ) -> bool:
+        """Switches to the destination's assistant: a handoff carries the history per its
+        `contextEngineeringPlan` and the `variables`; a legacy transfer (`transfer_function`,
+        the function it came through) per its `transferMode`. False when it cannot now."""
+
+
 @dataclass
 class ToolContext:
     """What a handler may use besides its tool and arguments."""
@@ -91,6 +110,7 @@ class ToolContext:
     assistant: dict[str, Any]
     say: Say
     end_after_speaking: EndAfterSpeaking
+    switch: Switch | None = None  # None: the call has no other assistant to go to
 
 
 class Handler(Protocol):

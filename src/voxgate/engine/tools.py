@@ -12,6 +12,8 @@ from pipecat.adapters.llm.schemas.function_schema import FunctionSchema
 from pipecat.adapters.llm.schemas.tools_schema import ToolsSchema
 
 from voxgate.engine import api_request
+from voxgate.engine.handoff import HANDOFF, handoff_schema
+from voxgate.engine.transfers.functions import TRANSFER_CALL, transfer_function
 
 END_CALL = "endCall"
 _END_CALL_SCHEMA = FunctionSchema(
@@ -45,6 +47,8 @@ SCHEMAS: dict[str, Callable[[dict[str, Any]], FunctionSchema | None]] = {
     END_CALL: lambda _tool: _END_CALL_SCHEMA,
     "function": _function,
     api_request.API_REQUEST: api_request.function_schema,
+    TRANSFER_CALL: transfer_function,
+    HANDOFF: handoff_schema,
 }
 
 

@@ -126,6 +126,9 @@ TOOLS: dict[str, tuple[str, dict[str, Spec]]] = {
     "function": ("FunctionTool", {**ASYNC, **FUNCTION, **PARAMETERS, **SERVER, **EXTRACTION}),
     "transferCall": ("TransferCallTool", {
         "destinations": optional(list[TransferCallDestination]),
+        # Unpublished but accepted (VAPI-BEHAVIOUR §1.8): Vapi's dynamic-transfer guide names
+        # the function this way (`dynamicDestinationTransferCall`).
+        "function": optional(OpenAIFunction),
     }),
     "handoff": ("HandoffTool", {
         "destinations": optional(list[HandoffDestination]),

@@ -4,6 +4,7 @@ from typing import Any
 
 from pipecat.frames.frames import ErrorFrame
 from pipecat.observers.base_observer import FramePushed
+from pipecat.pipeline.service_switcher import ServiceSwitcher
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from pipecat.utils.errors import ErrorCategory
 
@@ -54,3 +55,23 @@ async def test_errors_that_are_no_providers_fault_do_not_end_the_call() -> None:
     tool_error.category = ErrorCategory.APPLICATION
     elsewhere = ErrorFrame("the transport hiccuped", processor=FrameProcessor())
     assert await reasons_for(tool_error, elsewhere) == []
+
+
+async def test_a_squads_switched_voice_fails_with_the_active_assistants_provider() -> None:
+    other_voice = {
+        **ASSISTANT,
+        "voice": {"provider": "11labs", "voiceId": "v"},
+        "credentials": [{"provider": "11labs", "apiKey": "k"}],
+    }
+    switcher = ServiceSwitcher([build_tts(ASSISTANT), build_tts(other_voice)])
+    ended: list[str] = []
+
+    async def end(reason: str) -> None:
+        ended.append(reason)
+
+    observer = ProviderFailure(ASSISTANT, end)
+    observer.use(other_voice)  # the call was handed to the assistant with the other voice
+    other = FrameProcessor()
+    error = ErrorFrame("every voice is down", processor=switcher)
+    await observer.on_push_frame(FramePushed(other, other, error, FrameDirection.UPSTREAM, 0))
+    assert ended == ["call.in-progress.error-vapifault-eleven-labs-voice-failed"]

@@ -1,5 +1,6 @@
-"""What a live call needs from the control side: its assistant resolved (resolve.py), and its
-record kept (`DbCallStore`, the engine's `CallStore` port; artifact files: `artifact_store.py`)."""
+"""What a live call needs from the control side: its assistant (resolve.py) or squad (squad.py)
+resolved, and its record kept (`DbCallStore`, the engine's `CallStore` port; artifact files:
+`artifact_store.py`)."""
 
 from typing import Any
 
@@ -7,13 +8,18 @@ from voxgate.control.call.artifact_store import save_artifact
 from voxgate.control.call.resolve import NoAssistant, apply_overrides, deep_merge
 from voxgate.control.call.resolve import resolve_assistant as resolve_in
 from voxgate.control.call.service import kind as calls
+from voxgate.control.call.squad import resolve_squad as resolve_squad_in
 from voxgate.control.crud import Document, Repository, render_envelope
 from voxgate.db.session import get_sessionmaker
 from voxgate.engine.ports import ArtifactName
+from voxgate.engine.squad import Squad
 from voxgate.engine.variables import CallInfo
 from voxgate.errors import NotFound
 
-__all__ = ["DbCallStore", "NoAssistant", "apply_overrides", "deep_merge", "resolve_assistant"]
+__all__ = [
+    "DbCallStore", "NoAssistant", "apply_overrides", "deep_merge", "resolve_assistant",
+    "resolve_squad",
+]  # fmt: skip
 
 
 def _object(value: Any) -> dict[str, Any]:
@@ -41,6 +47,12 @@ async def resolve_assistant(org_id: str, call: Document) -> Document:
     """The assistant as it runs now (a saved one is read again: edits since creation apply)."""
     async with get_sessionmaker()() as session:
         return await resolve_in(session, org_id, call)
+
+
+async def resolve_squad(org_id: str, call: Document) -> Squad:
+    """Every assistant the call may become (a plain call's is a squad of one), read now."""
+    async with get_sessionmaker()() as session:
+        return await resolve_squad_in(session, org_id, call)
 
 
 class DbCallStore:

@@ -9,34 +9,15 @@ from voxgate.control.call.stored_tools import with_stored_tools
 from voxgate.control.crud import Document, Kind, Repository
 from voxgate.db.models import Assistant as AssistantRow
 from voxgate.errors import NotFound
+from voxgate.wire.overrides import apply_overrides, deep_merge
+
+__all__ = ["NoAssistant", "apply_overrides", "deep_merge", "resolve_assistant"]
 
 _assistants = Kind(AssistantRow, "Assistant")
-# Overrides that are not assistant fields: they steer the call, not the assistant's shape.
-_NOT_MERGED = ("variableValues", "tools:append")
 
 
 class NoAssistant(Exception):
-    """The call's assistant cannot be resolved (deleted since, or a squad: not served yet)."""
-
-
-def deep_merge(base: Document, override: Document) -> Document:
-    merged = dict(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = deep_merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
-
-
-def apply_overrides(assistant: Document, overrides: Document) -> Document:
-    merged = deep_merge(assistant, {k: v for k, v in overrides.items() if k not in _NOT_MERGED})
-    appended = overrides.get("tools:append")
-    if appended:
-        model = dict(merged.get("model") or {})
-        model["tools"] = [*(model.get("tools") or []), *appended]
-        merged["model"] = model
-    return merged
+    """The call's assistant cannot be resolved (deleted since it was named)."""
 
 
 async def resolve_assistant(session: AsyncSession, org_id: str, call: Document) -> Document:

@@ -40,18 +40,21 @@ class DbServerMessages:
 
     def __init__(self, store: DbCallStore, assistant: dict[str, Any] | None) -> None:
         """`assistant` None: the call has none yet (`assistant-request` asks for one)."""
-        self._store, self._assistant = store, assistant or {}
-        # Its credentials (vendor keys, the webhook's own secrets) stay here: the body travels.
-        self._shown = (
-            {k: v for k, v in assistant.items() if k != "credentials"}
-            if assistant is not None
-            else None
-        )
+        self._store = store
+        self.use_assistant(assistant)
         self._org_server: dict[str, Any] | None = None
         self._number: dict[str, Any] | None = None
         self._read = False
         self._order = asyncio.Lock()  # waiters acquire in FIFO order: rows keep send order
         self._writes: set[asyncio.Task[None]] = set()
+
+    def use_assistant(self, assistant: dict[str, Any] | None) -> None:
+        """The assistant whose server and body the next messages carry (a squad's switch)."""
+        self._assistant = assistant or {}
+        # Its credentials (vendor keys, the webhook's own secrets) stay here: the body travels.
+        self._shown = (
+            {k: v for k, v in assistant.items() if k != "credentials"} if assistant else None
+        )
 
     def _full(self, message: dict[str, Any]) -> dict[str, Any]:
         """The message with the common fields, copied: the engine's lists keep growing."""
@@ -78,10 +81,12 @@ class DbServerMessages:
             self._number = await call_phone_number(self._store.org_id, self._store.snapshot)
             self._read = True
 
-    async def _target(self, tool_server: dict[str, Any] | None = None) -> Target | None:
+    async def _target(
+        self, tool_server: dict[str, Any] | None = None, assistant: dict[str, Any] | None = None
+    ) -> Target | None:
         await self._read_once()
         return choose(
-            self._assistant, self._org_server,
+            assistant or self._assistant, self._org_server,
             tool_server=tool_server, phone_number_server=number_server(self._number),
         )  # fmt: skip
 
@@ -103,14 +108,15 @@ class DbServerMessages:
         return await request(store.org_id, store.call_id, target, full, timeout_seconds)
 
     async def send(self, message: dict[str, Any]) -> None:
-        task = asyncio.create_task(self._write(self._full(message)))
+        # The assistant as of now: a squad's switch must not redirect what was sent before it.
+        task = asyncio.create_task(self._write(self._full(message), self._assistant))
         self._writes.add(task)
         task.add_done_callback(self._writes.discard)
 
-    async def _write(self, message: dict[str, Any]) -> None:
+    async def _write(self, message: dict[str, Any], assistant: dict[str, Any]) -> None:
         async with self._order:
             try:
-                if (target := await self._target()) is not None:
+                if (target := await self._target(assistant=assistant)) is not None:
                     message = self._with_number(message)
                     await enqueue(self._store.org_id, self._store.call_id, target, message)
             except Exception:  # a lost message must not end the call

@@ -15,7 +15,7 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from voxgate.auth.keys import find_key
 from voxgate.control.call.assistant_request import Refused, ask, needs_assistant
-from voxgate.control.call.live import DbCallStore, NoAssistant, call_info, resolve_assistant
+from voxgate.control.call.live import DbCallStore, NoAssistant, call_info, resolve_squad
 from voxgate.control.call.registry import registered
 from voxgate.control.call.server_messages import DbServerMessages
 from voxgate.control.crud import render_envelope
@@ -122,16 +122,18 @@ async def _run(websocket: WebSocket, row: CallRow) -> None:
             return
         call = found
     try:
-        assistant = await resolve_assistant(row.org_id, call)
+        squad = await resolve_squad(row.org_id, call)
     except NoAssistant as error:
         ended = {"endedAt": iso(utcnow()), "endedReason": "call.start.error-get-assistant"}
         await store.update({"status": "ended", **ended})
         await websocket.close(POLICY_VIOLATION, str(error))
         return
     audio_format = (call.get("transport") or {}).get("audioFormat")
+    assistant = squad.members[0].assistant
     server = DbServerMessages(store, assistant)
+    info = call_info(row.id, call)
     session = CallSession(
-        assistant, audio_format, store, _Socket(websocket), call_info(row.id, call), server
+        assistant, audio_format, store, _Socket(websocket), info, server, squad=squad
     )
     try:
         with registered(row.id, row.org_id, session):  # for the control and listen URLs

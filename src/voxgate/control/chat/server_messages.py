@@ -17,10 +17,14 @@ class ChatServerMessages:
     """Asks one chat's tool servers."""
 
     def __init__(self, org_id: str, chat: dict[str, Any], assistant: dict[str, Any]) -> None:
-        self._org_id, self._chat, self._assistant = org_id, chat, assistant
-        self._shown = {k: v for k, v in assistant.items() if k != "credentials"}
+        self._org_id, self._chat = org_id, chat
+        self.use_assistant(assistant)
         self._org_server: dict[str, Any] | None = None
         self._org_read = False
+
+    def use_assistant(self, assistant: dict[str, Any]) -> None:
+        self._assistant = assistant
+        self._shown = {k: v for k, v in assistant.items() if k != "credentials"}
 
     async def _target(self, tool_server: dict[str, Any] | None) -> Target | None:
         if not self._org_read:

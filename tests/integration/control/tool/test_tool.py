@@ -277,6 +277,17 @@ async def test_legacy_function_on_api_request_is_kept(client: httpx.AsyncClient)
     assert created.json()["function"] == body["function"]
 
 
+async def test_a_transfer_tool_takes_the_function_vapi_s_guide_names(
+    client: httpx.AsyncClient,
+) -> None:
+    body = {"type": "transferCall", "destinations": [],
+            "function": {"name": "dynamicDestinationTransferCall"}}  # fmt: skip
+    created = await client.post("/tool", json=body)
+    assert created.status_code == 201, created.text
+    assert created.json()["function"] == body["function"]
+    assert_matches(created.json(), "TransferCallTool")
+
+
 async def test_server_secret_is_stored_but_returned_masked(client: httpx.AsyncClient) -> None:
     secret = "whsec-0123456789-abcdef-WXYZ"
     body = {**FUNCTION, "server": {"url": "https://example.com/t", "secret": secret}}

@@ -1,0 +1,89 @@
+"""The `transferCall` tool at run time (VAPI-BEHAVIOUR §7.2.5), as a tool_calls.py handler.
+
+The LLM names a destination (functions.py), or the tool has none and the server is asked
+(`transfer-destination-request`). Then:
+
+- an assistant of the call's squad: the words of destinations.py's `transfer_message` are
+  said, and the call switches to that member, its history shaped by `transferMode`
+  (history.py); the switch itself, with `transfer-update` and `assistant.started`, belongs to
+  the squad's runtime;
+- a phone number or SIP address: refused. Moving a call to the phone network needs a carrier,
+  which this server does not have yet (issue 5); the LLM is told so and the call goes on.
+
+Every refusal (no such destination, the server's `error`, no reply) is the tool's error: the
+tool's `request-failed` message is said if it has one, else the LLM reads why and answers the
+caller (§7.2.4); the call goes on with the same assistant.
+"""
+
+from typing import Any
+
+from loguru import logger
+
+from voxgate.engine.tool_messages import language
+from voxgate.engine.tool_types import Outcome, ToolContext
+from voxgate.engine.transfers.asking import ask_transfer_destination
+from voxgate.engine.transfers.destinations import (
+    destination_name,
+    find_destination,
+    message_text,
+    transfer_message,
+)
+from voxgate.engine.transfers.functions import transfer_destinations
+from voxgate.engine.transfers.replies import Refused, TransferTo
+
+NO_TELEPHONY = (
+    "Transfers to phone numbers and SIP addresses are not available on this server, so the "
+    "call was not transferred."
+)
+NO_SQUAD = "This call has no other assistant to transfer to, so it was not transferred."
+
+
+async def _destination(
+    tool: dict[str, Any], arguments: dict[str, Any], context: ToolContext
+) -> TransferTo | Refused:
+    destinations = transfer_destinations(tool)
+    if not destinations:
+        return await ask_transfer_destination(context.conversation.server, tool)
+    name = arguments.get("destination")
+    found = find_destination(destinations, name)
+    if found is None:
+        names = ", ".join(str(destination_name(d)) for d in destinations)
+        return Refused(f"There is no destination {name!r}; the destinations are: {names}.")
+    return TransferTo(found)
+
+
+async def transfer_call(
+    tool: dict[str, Any], arguments: dict[str, Any], context: ToolContext
+) -> Outcome:
+    """Runs one `transferCall` call (the module's docstring says what happens)."""
+    chosen = await _destination(tool, arguments, context)
+    if isinstance(chosen, TransferTo) and chosen.destination.get("type") != "assistant":
+        kind, name = chosen.destination.get("type"), destination_name(chosen.destination)
+        logger.warning(f"transferCall to {kind} {name!r} refused: this server has no telephony")
+        chosen = Refused(NO_TELEPHONY)
+    switch = context.switch
+    if isinstance(chosen, TransferTo) and (
+        switch is None or not switch.reaches(chosen.destination)
+    ):
+        name = destination_name(chosen.destination)
+        chosen = Refused(
+            NO_SQUAD if switch is None else f"{name} is not an assistant of this call."
+        )
+    if isinstance(chosen, Refused):
+        return Outcome(error=chosen.reason)
+    assert switch is not None
+    destination, function = chosen.destination, context.call.name
+    lang = language(context.assistant)
+    said = message_text(chosen.message, lang)
+    await context.say(said if said is not None else transfer_message(destination, tool, lang))
+
+    async def switched() -> None:
+        await switch.switch_for(destination, transfer_function=function)
+
+    # No new LLM turn: the next assistant speaks once the switch is made.
+    return Outcome(
+        result=f"Transferred the call to {destination_name(destination)}.",
+        run_llm=False,
+        speaks=False,
+        after=switched,
+    )
