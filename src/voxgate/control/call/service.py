@@ -9,7 +9,8 @@ saved assistant's `monitorPlan` is read now, because it decides which monitor UR
 
 The assistant is resolved once, though, to refuse with a 400 a call this server could not run
 (a provider it does not serve, a missing key or package: `registry.check`), instead of letting
-it end at connect. Squad calls are not checked.
+it end at connect. A squad's call checks every assistant it may become (its members with their
+overrides, and its handoff destinations' own: `squad.py`), naming the one that cannot run.
 """
 
 from typing import Any
@@ -17,7 +18,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voxgate.config import get_settings
-from voxgate.control.call.resolve import NoAssistant, resolve_assistant
+from voxgate.control.call.resolve import NoAssistant
+from voxgate.control.call.squad import resolve_squad
 from voxgate.control.crud import Document, Kind, Repository
 from voxgate.control.squad.service import check_squad
 from voxgate.db.base import new_id
@@ -122,12 +124,22 @@ async def _check_inline_squad(session: AsyncSession, org_id: str, squad: Documen
 
 
 async def _check_runnable(session: AsyncSession, org_id: str, data: Document) -> None:
-    """The assistant as the call would run it, with the server's default transcriber and voice;
-    its services are built (no vendor is contacted) and any that cannot be is a 400."""
+    """Every assistant the call may become, as it would run (with the server's default
+    transcriber and voice): its services are built (no vendor is contacted) and any that cannot
+    be is a 400 naming it (the call's own assistant needs no name)."""
     try:
-        await check(with_defaults(await resolve_assistant(session, org_id, data)))
-    except (NoAssistant, ProviderError) as error:
+        squad = await resolve_squad(session, org_id, data)
+    except NoAssistant as error:
         raise BadRequest(str(error)) from None
+    for index, member in enumerate(squad.members):
+        try:
+            await check(with_defaults(member.assistant))
+        except ProviderError as error:
+            if index >= squad.declared:
+                raise BadRequest(f"handoff destination {member.name}: {error}") from None
+            if "squad" in data or "squadId" in data:
+                raise BadRequest(f"squad member {member.name}: {error}") from None
+            raise BadRequest(str(error)) from None
 
 
 def _server_fields(call_id: str, data: Document, plan: dict[str, Any]) -> Document:
@@ -150,8 +162,7 @@ def _server_fields(call_id: str, data: Document, plan: dict[str, Any]) -> Docume
 async def create_call(session: AsyncSession, org_id: str, data: Document) -> CallRow:
     check_request(data)
     plan = await _monitor_plan(session, org_id, data)
-    if "assistant" in data or "assistantId" in data:
-        await _check_runnable(session, org_id, data)
+    await _check_runnable(session, org_id, data)
     call_id = new_id()
     record = {**data, **_server_fields(call_id, data, plan)}
     return await Repository(session, kind, org_id).create(record, id=call_id)
