@@ -17,6 +17,8 @@ from voxgate.engine.builder import Built, build_pipeline
 from voxgate.engine.conversation import Conversation
 from voxgate.engine.events import ClientEvents, ProviderFailure
 from voxgate.engine.greeting import Greeter
+from voxgate.engine.handoff import Handoffs
+from voxgate.engine.hangup import AssistantHangUp
 from voxgate.engine.inbound import HANG_UP, Refused, SayThenHangUp, interpret_message, parse
 from voxgate.engine.lifecycle import Lifecycle
 from voxgate.engine.listen import ListenTap
@@ -25,7 +27,7 @@ from voxgate.engine.ports import CallStore, ClientSocket, ServerMessages
 from voxgate.engine.providers.llm import system_prompt
 from voxgate.engine.providers.registry import prepare
 from voxgate.engine.squad import Member, Squad
-from voxgate.engine.switch import Roster, Switchboard
+from voxgate.engine.switch import Roster, reported_destination
 from voxgate.engine.transport import SocketTransport
 from voxgate.engine.turns import TurnWatcher
 from voxgate.engine.variables import CallInfo, values_for
@@ -49,11 +51,6 @@ class CallSession:
     client hanging up, a control message, a timer) and only the first reason counts.
     """
 
-    @property
-    def assistant(self) -> dict[str, Any]:
-        """The assistant that has the call now, rendered (a squad's changes on a switch)."""
-        return self.roster.assistant
-
     def __init__(
         self,
         assistant: dict[str, Any],
@@ -68,6 +65,7 @@ class CallSession:
         assistant is then the one that starts)."""
         self.squad = squad or Squad.solo(assistant)
         self.roster = Roster(self.squad, values_for(call or CallInfo(id="")))
+        self.assistant = self.roster.assistant
         self._format = AudioFormat.from_wire(audio_format)
         self._socket = socket
         self.conversation = Conversation(
@@ -90,10 +88,8 @@ class CallSession:
         self._worker: PipelineWorker | None = None
         self._transport: SocketTransport | None = None
         self._built: Built | None = None
+        self._hang_ups: list[AssistantHangUp] = []
         self._failure = ProviderFailure(self.assistant, self.end)
-        self._switchboard = Switchboard(
-            self.roster, self.conversation, self._turns, self._events, self._failure
-        )
         self.listen = ListenTap()  # monitor.listenUrl
 
     async def end(self, reason: str) -> None:
@@ -138,7 +134,17 @@ class CallSession:
             return NOT_VALID
         self._built = built
         self._turns.watch(built)
-        self._switchboard.wire(built, self.end_after_speaking, self._hand_off)
+        self._hang_ups = [
+            AssistantHangUp(assistant, self.conversation, self.end_after_speaking)
+            for assistant in self.roster.assistants
+        ]
+        self._hang_ups[0].attach(built, self._turns)
+        for hang_up, llm in list(zip(self._hang_ups, built.llms, strict=True))[1:]:
+            hang_up.register(llm)
+        for assistant, llm in zip(self.roster.assistants, built.llms, strict=True):
+            Handoffs(assistant, self.squad, self.conversation.tool_call, self._hand_off).register(
+                llm
+            )
         worker = PipelineWorker(
             built.pipeline,
             params=PipelineParams(
@@ -257,7 +263,23 @@ class CallSession:
         worker, built = self._worker, self._built
         if worker is None or built is None or self.ended_reason is not None:
             return False
-        self._greeter = await self._switchboard.switch(
-            worker, built, member, plan, destination, variables
+        previous = self.roster.shown(self.roster.active)
+        index, assistant = self.roster.begin(member, variables)
+        frames = self.roster.frames(built, index, plan)
+        self.assistant = assistant
+        self._hang_ups[index].listen(self._turns)
+        self._failure.use(assistant)
+        self.conversation.variable_values = self.roster.values_for(member)
+        fields = {"fromAssistant": previous, "toAssistant": self.roster.shown(index)}
+        await self.conversation.send(
+            "transfer-update", destination=reported_destination(member, destination), **fields
         )
+        self.conversation.use(self.roster.configured(index))
+        await worker.queue_frames(frames)
+        prompt = system_prompt(assistant)
+        if prompt:
+            self.conversation.system(prompt)
+        await self.conversation.send("assistant.started", newAssistant=self.roster.shown(index))
+        self._greeter = Greeter(assistant, self._turns, self._events)
+        await self._greeter.greet(worker)
         return True

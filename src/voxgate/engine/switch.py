@@ -4,12 +4,7 @@ The entry point is `CallSession.switch_to(member, plan=..., destination=..., var
 (session.py): `member` is a `squad.Member` (find one with `session.squad.find(name)` or
 `session.squad.for_destination(destination)`), `plan` the destination's
 `contextEngineeringPlan`, `destination` what `transfer-update` reports, `variables` values
-extracted on the way (they join the call's `variableValues` for every later assistant). It
-returns False when the call cannot switch (not yet talking, or ending). For a legacy
-`transferCall` to an assistant (`Member.destinations` holds a member's `assistantDestinations`):
-queue the destination's `message` (a `TTSSpeakFrame`) first, then switch; `transferMode`
-`rolling-history` and `swap-system-message-in-history` are the plan `all` here (the system prompt
-is never in the context: each assistant's is its own LLM's), `delete-history` is `none`.
+extracted on the way (they join the call's `variableValues` for every later assistant).
 
 How a switch works (VAPI-BEHAVIOUR §8). Every assistant's services were built with the pipeline
 (`services.py`); the switch queues, through the pipeline and so in order with what is already
@@ -39,21 +34,14 @@ from pipecat.frames.frames import (
     LLMSetToolsFrame,
     LLMUpdateSettingsFrame,
 )
-from pipecat.pipeline.worker import PipelineWorker
 from pipecat.services.settings import LLMSettings
 from pipecat.utils.types import NOT_GIVEN
 
 from voxgate.engine.builder import Built, with_defaults
-from voxgate.engine.conversation import Conversation
-from voxgate.engine.events import ClientEvents, ProviderFailure
-from voxgate.engine.greeting import Greeter
-from voxgate.engine.handoff import Handoffs, Switch
-from voxgate.engine.hangup import AssistantHangUp, EndAfterSpeaking
 from voxgate.engine.history import Message, carry_history
 from voxgate.engine.providers.llm import system_prompt
 from voxgate.engine.squad import Member, Squad
 from voxgate.engine.tools import tools_schema
-from voxgate.engine.turns import TurnWatcher
 from voxgate.engine.variables import render_assistant
 
 Document = dict[str, Any]
@@ -141,67 +129,3 @@ class Roster:
         for frame in frames:
             frame.interruptible = False
         return frames
-
-
-class Switchboard:
-    """The parts of a running call that are per assistant (hang-up rules, handoff functions,
-    subscriptions, the provider blamed for a failure), and the switch between assistants."""
-
-    def __init__(
-        self,
-        roster: Roster,
-        conversation: Conversation,
-        turns: TurnWatcher,
-        events: ClientEvents,
-        failure: ProviderFailure,
-    ) -> None:
-        self._roster, self._conversation = roster, conversation
-        self._turns, self._events, self._failure = turns, events, failure
-        self._hang_ups: list[AssistantHangUp] = []
-
-    def wire(self, built: Built, end_after_speaking: EndAfterSpeaking, hand_off: Switch) -> None:
-        """Each assistant's `endCall` and handoff functions on its own LLM service; the first
-        assistant's phrases and the caller's silence on the pipeline."""
-        self._hang_ups = [
-            AssistantHangUp(assistant, self._conversation, end_after_speaking)
-            for assistant in self._roster.assistants
-        ]
-        self._hang_ups[0].attach(built, self._turns)
-        for index, (assistant, llm) in enumerate(
-            zip(self._roster.assistants, built.llms, strict=True)
-        ):
-            if index:
-                self._hang_ups[index].register(llm)
-            record = self._conversation.tool_call
-            Handoffs(assistant, self._roster.squad, record, hand_off).register(llm)
-
-    async def switch(
-        self,
-        worker: PipelineWorker,
-        built: Built,
-        member: Member,
-        plan: Document | None,
-        destination: Document | None,
-        variables: Document | None,
-    ) -> Greeter:
-        """Hands the call to `member` (the module docstring); returns its greeter."""
-        roster, conversation = self._roster, self._conversation
-        previous = roster.shown(roster.active)
-        index, assistant = roster.begin(member, variables)
-        frames = roster.frames(built, index, plan)
-        self._hang_ups[index].listen(self._turns)
-        self._failure.use(assistant)
-        conversation.variable_values = roster.values_for(member)
-        fields = {"fromAssistant": previous, "toAssistant": roster.shown(index)}
-        await conversation.send(
-            "transfer-update", destination=reported_destination(member, destination), **fields
-        )
-        conversation.use(roster.configured(index))
-        await worker.queue_frames(frames)
-        prompt = system_prompt(assistant)
-        if prompt:
-            conversation.system(prompt)
-        await conversation.send("assistant.started", newAssistant=roster.shown(index))
-        greeter = Greeter(assistant, self._turns, self._events)
-        await greeter.greet(worker)
-        return greeter
