@@ -9,8 +9,9 @@ saved assistant's `monitorPlan` is read now, because it decides which monitor UR
 
 The assistant is resolved once, though, to refuse with a 400 a call this server could not run
 (a provider it does not serve, a missing key or package: `registry.check`; a `model.toolIds`
-entry that names no tool of the org), instead of letting it end at connect. Squad calls are not
-checked.
+entry that names no tool of the org), instead of letting it end at connect. A squad's call
+checks every assistant it may become (its members with their overrides, and its handoff
+destinations' own: `squad.py`), naming the one that cannot run.
 
 A call that names no assistant or squad is taken when a server would be asked for one (the
 org's server: a websocket call has no phone number to ask first): at connect the server gets
@@ -23,7 +24,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voxgate.config import get_settings
-from voxgate.control.call.resolve import NoAssistant, resolve_assistant
+from voxgate.control.call.resolve import NoAssistant
+from voxgate.control.call.squad import resolve_squad
 from voxgate.control.call.stored_tools import missing_tools
 from voxgate.control.crud import Document, Kind, Repository
 from voxgate.control.squad.service import check_squad
@@ -133,17 +135,27 @@ async def _check_inline_squad(session: AsyncSession, org_id: str, squad: Documen
 
 
 async def _check_runnable(session: AsyncSession, org_id: str, data: Document) -> None:
-    """The assistant as the call would run it, with the server's default transcriber and voice;
-    its services are built (no vendor is contacted) and any that cannot be is a 400."""
+    """Every assistant the call may become, as it would run (with the server's default
+    transcriber and voice): its services are built (no vendor is contacted) and any that cannot
+    be is a 400 naming it (the call's own assistant needs no name)."""
     try:
-        assistant = await resolve_assistant(session, org_id, data)
-        await check(with_defaults(assistant))
-    except (NoAssistant, ProviderError) as error:
+        squad = await resolve_squad(session, org_id, data)
+    except NoAssistant as error:
         raise BadRequest(str(error)) from None
-    # Another org's tool is as unknown as a made-up one (as for `assistantId`).
-    missing = await missing_tools(session, org_id, assistant)
-    if missing:
-        raise BadRequest(f"Couldn't Get Tool. `toolIds` {', '.join(missing)} Does Not Exist.")
+    for index, member in enumerate(squad.members):
+        named = ""
+        if index >= squad.declared:
+            named = f"handoff destination {member.name}: "
+        elif "squad" in data or "squadId" in data:
+            named = f"squad member {member.name}: "
+        try:
+            await check(with_defaults(member.assistant))
+        except ProviderError as error:
+            raise BadRequest(f"{named}{error}") from None
+        # Another org's tool is as unknown as a made-up one (as for `assistantId`).
+        if missing := await missing_tools(session, org_id, member.assistant):
+            ids = ", ".join(missing)
+            raise BadRequest(f"{named}Couldn't Get Tool. `toolIds` {ids} Does Not Exist.")
 
 
 def _server_fields(call_id: str, data: Document, plan: dict[str, Any]) -> Document:
@@ -173,7 +185,7 @@ async def check_source(session: AsyncSession, org_id: str, data: Document) -> di
     inline squad is valid, an assistant can run here (a 400 otherwise). Returns the
     monitorPlan in force."""
     plan = await _monitor_plan(session, org_id, data)
-    if "assistant" in data or "assistantId" in data:
+    if any(key in data for key in SOURCES):
         await _check_runnable(session, org_id, data)
     return plan
 
