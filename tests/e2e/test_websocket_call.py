@@ -306,6 +306,7 @@ async def test_an_llm_that_fails_ends_the_call_with_its_pipeline_error(
                 await caller.speak(b"\x00" * 640)
                 if time.monotonic() - caller.audio[-1][0] > 20:
                     raise AssertionError("the call did not end")
+        await asyncio.wait_for(caller.closed.wait(), 5)
     assert caller.close_code == 1000
     assert caller.of_type("status-update")[-1]["endedReason"] == (
         "pipeline-error-custom-llm-llm-failed"

@@ -4,9 +4,13 @@ import asyncio
 import socket
 import threading
 import time
+from collections.abc import Coroutine
+from typing import Any, TypeVar
 
 import uvicorn
 from fastapi import FastAPI
+
+T = TypeVar("T")
 
 
 def free_port() -> int:
@@ -22,7 +26,18 @@ class LiveServer:
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
         self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=lambda: asyncio.run(self.server.serve()), daemon=True)
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.thread = threading.Thread(target=lambda: asyncio.run(self._serve()), daemon=True)
+
+    async def _serve(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        await self.server.serve()
+
+    async def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        """Runs the server's own code on the server's event loop and awaits it here: the app's
+        database engine is one per process, and asyncpg's connections belong to one loop."""
+        assert self.loop is not None
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coroutine, self.loop))
 
     def __enter__(self) -> "LiveServer":
         self.thread.start()

@@ -65,13 +65,15 @@ def build_pipeline(
     assistants: Sequence[dict[str, Any]],
     transport: SocketTransport,
     taps: Sequence[FrameProcessor],
+    before_llm: Sequence[FrameProcessor] = (),
 ) -> Built:
     """Services first (a provider that cannot run fails here, before any audio flows).
 
     `assistants[0]` starts the call and sets what is not switched (turn-taking, the caller's
     silence). The `taps` (the recorder, the listen tap) sit after the output, where they see
     both the caller's and the assistant's audio as sent (`engine/recording.py`,
-    `engine/listen.py`)."""
+    `engine/listen.py`); `before_llm` (the knowledge base look-up) sees each turn's context
+    before the LLM does."""
     assistant = assistants[0]
     services = Services(assistants)
     # The system prompt is the LLM service's `system_instruction`, not a context message.
@@ -89,6 +91,7 @@ def build_pipeline(
             vad,
             services.stt.processor,
             aggregators.user(),
+            *before_llm,
             services.llm.processor,
             services.tts.processor,
             Backoff(backoff_seconds(assistant)),

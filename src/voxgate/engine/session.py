@@ -19,6 +19,7 @@ from voxgate.engine.events import ClientEvents, ProviderFailure
 from voxgate.engine.greeting import Greeter
 from voxgate.engine.hangup import AssistantHangUp
 from voxgate.engine.inbound import HANG_UP, Refused, SayThenHangUp, interpret_message, parse
+from voxgate.engine.knowledge_base import KnowledgeBaseLookUp, knowledge_base_server
 from voxgate.engine.lifecycle import Lifecycle
 from voxgate.engine.listen import ListenTap
 from voxgate.engine.observers import ModelOutput
@@ -123,7 +124,13 @@ class CallSession:
             for assistant in self.roster.assistants:
                 await prepare(assistant)
             taps = [self.artifacts.recording.processor, self.listen.processor]
-            built = build_pipeline(self.roster.assistants, transport, taps)
+            # The first assistant's knowledge base serves the whole call (a switch keeps it).
+            before_llm = (
+                [KnowledgeBaseLookUp(self.assistant, self.conversation)]
+                if knowledge_base_server(self.assistant)
+                else []
+            )
+            built = build_pipeline(self.roster.assistants, transport, taps, before_llm)
         except Exception as error:  # a provider that cannot run: the call never starts talking
             logger.warning(f"call could not start: {error}")
             await self.end(NOT_VALID)

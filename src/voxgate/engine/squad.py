@@ -60,9 +60,14 @@ def member_name(assistant: Document, assistant_id: str | None, index: int) -> st
 
 @dataclass
 class Squad:
-    """Every assistant of the call; `members[0]` starts it."""
+    """Every assistant of the call; `members[0]` starts it. The first `declared` are the
+    squad's own members (or the call's one assistant); handoff destinations' own follow."""
 
     members: list[Member]
+    declared: int = 0
+
+    def __post_init__(self) -> None:
+        self.declared = self.declared or len(self.members)
 
     @classmethod
     def solo(cls, assistant: Document, assistant_id: str | None = None) -> "Squad":

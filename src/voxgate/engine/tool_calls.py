@@ -39,6 +39,7 @@ from pipecat.frames.frames import (
 from pipecat.services.llm_service import FunctionCallParams, LLMService
 
 from voxgate.engine import tool_messages
+from voxgate.engine.api_request import API_REQUEST, run_in_call
 from voxgate.engine.builder import Built
 from voxgate.engine.conversation import Conversation
 from voxgate.engine.function_tool import run_function
@@ -60,6 +61,7 @@ from voxgate.engine.transfers.transfer_call import transfer_call
 HANDLERS: dict[str, Handler] = {
     "function": run_function,
     END_CALL: end_call,
+    API_REQUEST: run_in_call,
     TRANSFER_CALL: transfer_call,
     HANDOFF: hand_off,
 }

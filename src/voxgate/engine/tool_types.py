@@ -40,7 +40,8 @@ class Outcome:
 
     `run_llm=False` means no new LLM turn follows (endCall); `after` runs once the result is in
     the LLM's context (endCall hangs up there); `speaks` False skips the tool messages of
-    §7.2.4, for built-ins that speak for themselves."""
+    §7.2.4, for built-ins that speak for themselves. `variables` are what the tool's
+    `variableExtractionPlan` took from its result, for the call's variables."""
 
     result: str | None = None
     error: str | None = None
@@ -48,6 +49,7 @@ class Outcome:
     run_llm: bool | None = None
     speaks: bool = True
     after: Callable[[], Awaitable[None]] | None = None
+    variables: dict[str, Any] = field(default_factory=dict)
 
     @property
     def text(self) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 from pipecat.adapters.llm.schemas.function_schema import FunctionSchema
 from pipecat.adapters.llm.schemas.tools_schema import ToolsSchema
 
+from voxgate.engine import api_request
 from voxgate.engine.handoff import HANDOFF, handoff_schema
 from voxgate.engine.transfers.functions import TRANSFER_CALL, transfer_function
 
@@ -45,6 +46,7 @@ def _function(tool: dict[str, Any]) -> FunctionSchema | None:
 SCHEMAS: dict[str, Callable[[dict[str, Any]], FunctionSchema | None]] = {
     END_CALL: lambda _tool: _END_CALL_SCHEMA,
     "function": _function,
+    api_request.API_REQUEST: api_request.function_schema,
     TRANSFER_CALL: transfer_function,
     HANDOFF: handoff_schema,
 }

@@ -22,9 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from voxgate.db.models import ServerMessage
 from voxgate.db.session import get_sessionmaker
+from voxgate.kit.backoff import retry_delay
 from voxgate.kit.time import utcnow
 from voxgate.webhooks.auth import headers
-from voxgate.webhooks.backoff import retry_delay
+from voxgate.webhooks.oauth2 import TokenError, answered, bearer_token
 from voxgate.webhooks.target import Target
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -50,15 +51,20 @@ async def enqueue(
 async def _post(client: httpx.AsyncClient, row: ServerMessage) -> tuple[int | None, str | None]:
     """One attempt: the response's status code, or why there was none."""
     body = json.dumps(row.payload)
+    timeout = float(row.target.get("timeoutSeconds") or 20)
     try:
+        token = await bearer_token(client, row.target, timeout)
         response = await client.post(
             row.url,
             content=body.encode(),
-            headers=headers(row.target, body, row.id),
-            timeout=float(row.target.get("timeoutSeconds") or 20),
+            headers=headers(row.target, body, row.id, oauth2_token=token),
+            timeout=timeout,
         )
+    except TokenError as error:
+        return None, str(error)
     except httpx.HTTPError as error:
         return None, f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+    answered(row.target, response.status_code)
     return response.status_code, None
 
 

@@ -20,9 +20,10 @@ import structlog
 from voxgate.db.base import new_id
 from voxgate.db.models import ServerMessage
 from voxgate.db.session import get_sessionmaker
+from voxgate.kit.backoff import retry_delay
 from voxgate.kit.time import utcnow
 from voxgate.webhooks.auth import headers
-from voxgate.webhooks.backoff import retry_delay
+from voxgate.webhooks.oauth2 import TokenError, answered, bearer_token
 from voxgate.webhooks.target import DEFAULT_TIMEOUT_SECONDS, Target
 
 log = structlog.get_logger()
@@ -60,16 +61,21 @@ async def _exchange(
             return None
         attempts.count += 1
         try:
+            token = await bearer_token(client, target, left)
             response = await client.post(
                 str(target["url"]), content=body.encode(),
-                headers=headers(target, body, delivery_id), timeout=left,
+                headers=headers(target, body, delivery_id, oauth2_token=token),
+                timeout=max(0.001, deadline - time.monotonic()),
             )  # fmt: skip
+            answered(target, response.status_code)
             attempts.code, attempts.error = response.status_code, None
             if 200 <= response.status_code < 300:
                 found = reply_of(response.content)
                 if found is None:
                     attempts.error = "the reply is not a JSON object"
                 return found
+        except TokenError as error:
+            attempts.code, attempts.error = None, str(error)
         except httpx.HTTPError as error:
             attempts.code, attempts.error = None, f"{type(error).__name__}: {error}".rstrip(": ")
         delay = retry_delay(target.get("backoffPlan"), attempts.count, attempts.code)

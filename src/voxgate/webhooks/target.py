@@ -9,6 +9,8 @@ A target is a plain JSON object, stored with each delivery: `url`, `timeoutSecon
 
 from typing import Any
 
+from voxgate.kit.authentication import webhook_credential
+
 DEFAULT_TIMEOUT_SECONDS = 20.0
 
 Target = dict[str, Any]
@@ -16,18 +18,6 @@ Target = dict[str, Any]
 
 def _object(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
-
-
-def _credential(assistant: dict[str, Any], credential_id: str) -> dict[str, Any] | None:
-    """The assistant's inline `webhook` credential with this id (or name)."""
-    for credential in assistant.get("credentials") or []:
-        if (
-            isinstance(credential, dict)
-            and credential.get("provider") == "webhook"
-            and credential_id in (credential.get("id"), credential.get("name"))
-        ):
-            return credential
-    return None
 
 
 def _target(server: dict[str, Any], assistant: dict[str, Any], secret: Any) -> Target:
@@ -39,7 +29,7 @@ def _target(server: dict[str, Any], assistant: dict[str, Any], secret: Any) -> T
     if secret := server.get("secret") or secret:
         target["secret"] = str(secret)
     if credential_id := server.get("credentialId"):
-        credential = _credential(assistant, str(credential_id)) or {}
+        credential = webhook_credential(assistant, str(credential_id)) or {}
         target["authenticationPlan"] = _object(credential.get("authenticationPlan"))
     if backoff := server.get("backoffPlan"):
         target["backoffPlan"] = backoff

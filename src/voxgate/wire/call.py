@@ -68,8 +68,9 @@ class Monitor(WireModel):
 
 
 class CallFields(WireModel):
-    """What a create names, stored and returned as sent. Exactly one of `assistantId`,
-    `assistant`, `squadId` and `squad` says who talks; workflows are not supported."""
+    """What a create names, stored and returned as sent. One of `assistantId`, `assistant`,
+    `squadId` and `squad` says who talks (none: the org's server is asked, `assistant-request`);
+    workflows are not supported."""
 
     name: str | None = Field(default=None, max_length=40)
     assistant_id: str | None = Field(default=None, alias="assistantId")

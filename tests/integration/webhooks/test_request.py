@@ -48,7 +48,7 @@ async def test_the_reply_comes_back_bare_or_unwrapped(
     webhook.answers["tool-calls"] = {"messageResponse": reply} if wrapped else reply
     org_id, session = await _org_and_rows()
     target = {"url": webhook.url, "timeoutSeconds": 5, "headers": {"x-team": "blue"}}
-    assert await request(org_id, None, target, MESSAGE) == reply
+    assert await live_server.run(request(org_id, None, target, MESSAGE)) == reply
     assert webhook.received[0].message == MESSAGE
     assert webhook.received[0].headers["x-team"] == "blue"
     row = await _recorded(session, org_id)
@@ -61,7 +61,7 @@ async def test_garbage_is_no_reply_and_is_recorded_as_failed(
 ) -> None:
     webhook.answers["tool-calls"] = "<html>oops</html>"
     org_id, session = await _org_and_rows()
-    assert await request(org_id, None, {"url": webhook.url}, MESSAGE) is None
+    assert await live_server.run(request(org_id, None, {"url": webhook.url}, MESSAGE)) is None
     row = await _recorded(session, org_id)
     assert (row.status, row.last_status_code) == ("failed", 200)
     assert row.last_error == "the reply is not a JSON object"
@@ -74,7 +74,12 @@ async def test_a_slow_server_is_cut_off_at_the_deadline(
     webhook.delay = 3
     org_id, session = await _org_and_rows()
     started = time.monotonic()
-    assert await request(org_id, None, {"url": webhook.url}, MESSAGE, timeout_seconds=0.5) is None
+    assert (
+        await live_server.run(
+            request(org_id, None, {"url": webhook.url}, MESSAGE, timeout_seconds=0.5)
+        )
+        is None
+    )
     assert time.monotonic() - started < 2.5
     row = await _recorded(session, org_id)
     assert row.status == "failed" and row.last_status_code is None
@@ -89,7 +94,7 @@ async def test_failures_are_retried_per_the_backoff_plan_within_the_deadline(
     org_id, session = await _org_and_rows()
     plan = {"type": "fixed", "maxRetries": 3, "baseDelaySeconds": 0.1}
     target = {"url": webhook.url, "timeoutSeconds": 5, "backoffPlan": plan}
-    assert await request(org_id, None, target, MESSAGE) == {"results": []}
+    assert await live_server.run(request(org_id, None, target, MESSAGE)) == {"results": []}
     row = await _recorded(session, org_id)
     assert (row.status, row.attempts) == ("delivered", 3)
     await session.close()

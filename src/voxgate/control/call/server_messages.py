@@ -1,7 +1,9 @@
 """The engine's `ServerMessages` port for a live call: each message gets the common fields
-(VAPI-BEHAVIOUR §5.1: `call` as last written, `assistant`, `customer`) and is stored for the
-outbox (webhooks/outbox.py), in a task of its own so the call never waits on the database.
-A message that needs a reply is posted at once (webhooks/request.py) and its reply returned.
+(VAPI-BEHAVIOUR §5.1: `call` as last written, `assistant`, `customer`, `phoneNumber`) and is
+stored for the outbox (webhooks/outbox.py), in a task of its own so the call never waits on the
+database. A message that needs a reply is posted at once (webhooks/request.py) and its reply
+returned. The target follows the precedence tool → assistant → phone number → org; the number
+and the org's server are read once per call.
 """
 
 import asyncio
@@ -12,6 +14,12 @@ import structlog
 from sqlalchemy import select
 
 from voxgate.control.call.live import DbCallStore
+from voxgate.control.call.phone_number import (
+    call_phone_number,
+    message_field,
+    number_server,
+    without_secrets,
+)
 from voxgate.db.models import Org
 from voxgate.db.session import get_sessionmaker
 from voxgate.webhooks.outbox import enqueue
@@ -30,35 +38,57 @@ async def org_server(org_id: str) -> dict[str, Any] | None:
 class DbServerMessages:
     """Queues one call's server messages, in the order they were sent."""
 
-    def __init__(self, store: DbCallStore, assistant: dict[str, Any]) -> None:
+    def __init__(self, store: DbCallStore, assistant: dict[str, Any] | None) -> None:
+        """`assistant` None: the call has none yet (`assistant-request` asks for one)."""
         self._store = store
         self.use_assistant(assistant)
         self._org_server: dict[str, Any] | None = None
-        self._org_read = False
+        self._number: dict[str, Any] | None = None
+        self._read = False
         self._order = asyncio.Lock()  # waiters acquire in FIFO order: rows keep send order
         self._writes: set[asyncio.Task[None]] = set()
 
-    def use_assistant(self, assistant: dict[str, Any]) -> None:
-        self._assistant = assistant
+    def use_assistant(self, assistant: dict[str, Any] | None) -> None:
+        """The assistant whose server and body the next messages carry (a squad's switch)."""
+        self._assistant = assistant or {}
         # Its credentials (vendor keys, the webhook's own secrets) stay here: the body travels.
-        self._shown = {k: v for k, v in assistant.items() if k != "credentials"}
+        self._shown = (
+            {k: v for k, v in assistant.items() if k != "credentials"} if assistant else None
+        )
 
     def _full(self, message: dict[str, Any]) -> dict[str, Any]:
         """The message with the common fields, copied: the engine's lists keep growing."""
         call = self._store.snapshot
-        full = {**message, "call": call, "assistant": self._shown}
+        if isinstance(call.get("phoneNumber"), dict):  # a transient number: no secrets
+            call = {**call, "phoneNumber": without_secrets(call["phoneNumber"])}
+        full = {**message, "call": call}
+        if self._shown is not None:
+            full["assistant"] = self._shown
         if isinstance(call.get("customer"), dict):
             full["customer"] = call["customer"]
         copied: dict[str, Any] = json.loads(json.dumps(full))
         return copied
 
+    def _with_number(self, message: dict[str, Any]) -> dict[str, Any]:
+        """The `phoneNumber` field, once the number has been read (`_target` reads it)."""
+        if self._number is None:
+            return message
+        return {**message, "phoneNumber": message_field(self._number)}
+
+    async def _read_once(self) -> None:
+        if not self._read:
+            self._org_server = await org_server(self._store.org_id)
+            self._number = await call_phone_number(self._store.org_id, self._store.snapshot)
+            self._read = True
+
     async def _target(
         self, tool_server: dict[str, Any] | None = None, assistant: dict[str, Any] | None = None
     ) -> Target | None:
-        if not self._org_read:  # read once per call
-            self._org_server = await org_server(self._store.org_id)
-            self._org_read = True
-        return choose(assistant or self._assistant, self._org_server, tool_server=tool_server)
+        await self._read_once()
+        return choose(
+            assistant or self._assistant, self._org_server,
+            tool_server=tool_server, phone_number_server=number_server(self._number),
+        )  # fmt: skip
 
     async def has_server(self, tool_server: dict[str, Any] | None = None) -> bool:
         return await self._target(tool_server) is not None
@@ -74,7 +104,7 @@ class DbServerMessages:
         if target is None:
             return None
         store = self._store
-        full = self._full(message)
+        full = self._with_number(self._full(message))
         return await request(store.org_id, store.call_id, target, full, timeout_seconds)
 
     async def send(self, message: dict[str, Any]) -> None:
@@ -87,6 +117,7 @@ class DbServerMessages:
         async with self._order:
             try:
                 if (target := await self._target(assistant=assistant)) is not None:
+                    message = self._with_number(message)
                     await enqueue(self._store.org_id, self._store.call_id, target, message)
             except Exception:  # a lost message must not end the call
                 log.exception("server message not stored", type=message.get("type"))

@@ -9,22 +9,30 @@ saved assistant's `monitorPlan` is read now, because it decides which monitor UR
 
 The assistant is resolved once, though, to refuse with a 400 a call this server could not run
 (a provider it does not serve, a missing key or package: `registry.check`; a `model.toolIds`
-entry that names no tool of the org), instead of letting it end at connect. Squad calls are not
-checked.
+entry that names no tool of the org), instead of letting it end at connect. A squad's call
+checks every assistant it may become (its members with their overrides, and its handoff
+destinations' own: `squad.py`), naming the one that cannot run.
+
+A call that names no assistant or squad is taken when a server would be asked for one (the
+org's server: a websocket call has no phone number to ask first): at connect the server gets
+`assistant-request` (control/call/assistant_request.py). Without one it is Vapi's 400.
 """
 
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voxgate.config import get_settings
-from voxgate.control.call.resolve import NoAssistant, resolve_assistant
+from voxgate.control.call.resolve import NoAssistant
+from voxgate.control.call.squad import resolve_squad
 from voxgate.control.call.stored_tools import missing_tools
 from voxgate.control.crud import Document, Kind, Repository
 from voxgate.control.squad.service import check_squad
 from voxgate.db.base import new_id
 from voxgate.db.models import Assistant as AssistantRow
 from voxgate.db.models import Call as CallRow
+from voxgate.db.models import Org
 from voxgate.db.models import Squad as SquadRow
 from voxgate.engine.builder import with_defaults
 from voxgate.engine.providers.registry import ProviderError, check
@@ -66,12 +74,13 @@ _assistants = Kind(AssistantRow, "Assistant")
 _squads = Kind(SquadRow, "Squad")
 
 
-def check_request(data: Document) -> None:
-    """Who talks, then how: only a websocket call can be placed today."""
+def check_request(data: Document, *, server_asked: bool = False) -> None:
+    """Who talks, then how: only a websocket call can be placed today. `server_asked`: a
+    server would be sent `assistant-request`, so the call may name no assistant."""
     if any(key in data for key in WORKFLOW):
         raise BadRequest(NO_WORKFLOWS)
     sources = [key for key in SOURCES if key in data]
-    if not sources:
+    if not sources and not server_asked:
         raise BadRequest(NO_SOURCE)
     if len(sources) > 1:
         raise BadRequest(ONE_SOURCE)
@@ -105,6 +114,8 @@ async def _monitor_plan(session: AsyncSession, org_id: str, data: Document) -> d
         overrides = data.get("assistantOverrides", {})
     elif "assistant" in data:
         base, overrides = data["assistant"].get("monitorPlan"), data.get("assistantOverrides", {})
+    elif not any(key in data for key in SOURCES):
+        return {}  # the assistant comes from the server's reply: its plan is not known yet
     else:
         # A squad's members may differ; only `squadOverrides` applies to the whole call.
         if "squadId" in data:
@@ -124,17 +135,27 @@ async def _check_inline_squad(session: AsyncSession, org_id: str, squad: Documen
 
 
 async def _check_runnable(session: AsyncSession, org_id: str, data: Document) -> None:
-    """The assistant as the call would run it, with the server's default transcriber and voice;
-    its services are built (no vendor is contacted) and any that cannot be is a 400."""
+    """Every assistant the call may become, as it would run (with the server's default
+    transcriber and voice): its services are built (no vendor is contacted) and any that cannot
+    be is a 400 naming it (the call's own assistant needs no name)."""
     try:
-        assistant = await resolve_assistant(session, org_id, data)
-        await check(with_defaults(assistant))
-    except (NoAssistant, ProviderError) as error:
+        squad = await resolve_squad(session, org_id, data)
+    except NoAssistant as error:
         raise BadRequest(str(error)) from None
-    # Another org's tool is as unknown as a made-up one (as for `assistantId`).
-    missing = await missing_tools(session, org_id, assistant)
-    if missing:
-        raise BadRequest(f"Couldn't Get Tool. `toolIds` {', '.join(missing)} Does Not Exist.")
+    for index, member in enumerate(squad.members):
+        named = ""
+        if index >= squad.declared:
+            named = f"handoff destination {member.name}: "
+        elif "squad" in data or "squadId" in data:
+            named = f"squad member {member.name}: "
+        try:
+            await check(with_defaults(member.assistant))
+        except ProviderError as error:
+            raise BadRequest(f"{named}{error}") from None
+        # Another org's tool is as unknown as a made-up one (as for `assistantId`).
+        if missing := await missing_tools(session, org_id, member.assistant):
+            ids = ", ".join(missing)
+            raise BadRequest(f"{named}Couldn't Get Tool. `toolIds` {ids} Does Not Exist.")
 
 
 def _server_fields(call_id: str, data: Document, plan: dict[str, Any]) -> Document:
@@ -154,11 +175,25 @@ def _server_fields(call_id: str, data: Document, plan: dict[str, Any]) -> Docume
     return {**fields, "transport": transport, **({"monitor": monitor} if monitor else {})}
 
 
-async def create_call(session: AsyncSession, org_id: str, data: Document) -> CallRow:
-    check_request(data)
+async def _org_has_server(session: AsyncSession, org_id: str) -> bool:
+    server = await session.scalar(select(Org.server).where(Org.id == org_id))
+    return isinstance(server, dict) and bool(server.get("url"))
+
+
+async def check_source(session: AsyncSession, org_id: str, data: Document) -> dict[str, Any]:
+    """Who talks, checked as the call would run it: the saved assistant or squad exists, an
+    inline squad is valid, an assistant can run here (a 400 otherwise). Returns the
+    monitorPlan in force."""
     plan = await _monitor_plan(session, org_id, data)
-    if "assistant" in data or "assistantId" in data:
+    if any(key in data for key in SOURCES):
         await _check_runnable(session, org_id, data)
+    return plan
+
+
+async def create_call(session: AsyncSession, org_id: str, data: Document) -> CallRow:
+    named = any(key in data for key in SOURCES)
+    check_request(data, server_asked=not named and await _org_has_server(session, org_id))
+    plan = await check_source(session, org_id, data)
     call_id = new_id()
     record = {**data, **_server_fields(call_id, data, plan)}
     return await Repository(session, kind, org_id).create(record, id=call_id)

@@ -2,8 +2,9 @@
 
 The URL is the capability; a private key of the call's org in `Authorization: Bearer` is also
 accepted (a wrong one is refused). Only a `queued` call can be joined, once: an unknown, ended
-or already connected call is closed with a policy-violation code. The engine's `CallSession`
-then runs the call over the socket until either side ends it.
+or already connected call is closed with a policy-violation code. A call that names no
+assistant first asks its server for one (`assistant-request`, assistant_request.py). The
+engine's `CallSession` then runs the call over the socket until either side ends it.
 """
 
 from typing import Any
@@ -13,12 +14,14 @@ from sqlalchemy import select
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from voxgate.auth.keys import find_key
+from voxgate.control.call.assistant_request import Refused, ask, needs_assistant
 from voxgate.control.call.live import DbCallStore, NoAssistant, call_info, resolve_squad
 from voxgate.control.call.registry import registered
 from voxgate.control.call.server_messages import DbServerMessages
 from voxgate.control.crud import render_envelope
 from voxgate.db.models import Call as CallRow
 from voxgate.db.session import get_sessionmaker
+from voxgate.engine.announce import Announcer
 from voxgate.engine.session import CallSession
 from voxgate.kit.time import iso, utcnow
 from voxgate.wire.call_urls import TRANSPORT_PATH
@@ -91,9 +94,33 @@ async def transport(websocket: WebSocket, id: str) -> None:
         live_calls.discard(id)
 
 
+async def _choose_assistant(
+    websocket: WebSocket, store: DbCallStore, call: dict[str, Any]
+) -> dict[str, Any] | None:
+    """The call with the assistant its server chose stored on it, or None once the call has
+    ended because the server chose none (saying its error first, if it sent one)."""
+    server = DbServerMessages(store, None)
+    chosen = await ask(server, store.org_id)
+    if isinstance(chosen, Refused):
+        audio_format = (call.get("transport") or {}).get("audioFormat")
+        announcer = Announcer(audio_format, store, _Socket(websocket), server)
+        try:
+            await announcer.end(chosen.reason, chosen.spoken)
+        finally:
+            await server.flush()
+        return None
+    await store.update(chosen.fields)
+    return {**call, **chosen.fields}
+
+
 async def _run(websocket: WebSocket, row: CallRow) -> None:
     call: dict[str, Any] = row.data
     store = DbCallStore(row.org_id, row.id, render_envelope(row))
+    if needs_assistant(call):
+        found = await _choose_assistant(websocket, store, call)
+        if found is None:
+            return
+        call = found
     try:
         squad = await resolve_squad(row.org_id, call)
     except NoAssistant as error:

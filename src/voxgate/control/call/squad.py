@@ -125,6 +125,7 @@ async def resolve_squad(session: AsyncSession, org_id: str, call: Document) -> S
         squad = Squad.solo(assistant, call.get("assistantId"))
     if not squad.members:
         raise NoAssistant("the squad has no members")
+    squad.declared = len(squad.members)
     index = 0
     while index < len(squad.members):  # destinations' own members may name further ones
         for destination in handoff_destinations(squad.members[index].assistant):

@@ -96,7 +96,7 @@ async def create_response(body: OpenAIResponsesRequest, org: CurrentOrg, session
     chat = await prepare_chat(session, org.org_id, data)
     if not body.stream:
         row = await run_whole(session, org.org_id, chat)
-        text = row.data["output"][0]["content"]
+        text = row.data["output"][-1]["content"]  # after any tool calls
         created_at = int(row.created_at.timestamp())
         body_out = _response(row.id, created_at, text).model_dump(mode="json")
         return JSONResponse(body_out, status_code=201)

@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from voxgate.auth.deps import CurrentOrg, DbSession
 from voxgate.control.chat.running import Streamed, run_whole
 from voxgate.control.chat.schemas import ChatPageQuery
-from voxgate.control.chat.service import OUTPUT_PATH, kind, prepare_chat
+from voxgate.control.chat.service import kind, output_path, prepare_chat
 from voxgate.control.crud import Repository
 from voxgate.control.listing import pagination
 from voxgate.wire.chat import Chat, ChatPaginatedResponse, CreateChatDTO, CreateChatStreamResponse
@@ -38,7 +38,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
 
 async def _events(streamed: Streamed) -> AsyncIterator[str]:
     async for piece in streamed.pieces():
-        event = {"id": streamed.chat.id, "path": OUTPUT_PATH, "delta": piece}
+        event = {"id": streamed.chat.id, "path": output_path(streamed.chat), "delta": piece}
         yield f"data: {json.dumps(event)}\n\n"
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from voxgate.control.call.resolve import NoAssistant, resolve_assistant
 from voxgate.control.chat.messages import as_messages, for_llm, stored
+from voxgate.control.chat.server_messages import ChatServerMessages
 from voxgate.control.crud import Document, Kind, Repository
 from voxgate.control.session.service import append, open_session
 from voxgate.db.base import new_id
@@ -27,6 +28,7 @@ from voxgate.engine.chat import TextTurn
 from voxgate.engine.providers.registry import ProviderError
 from voxgate.engine.variables import CallInfo, render_assistant, values_for
 from voxgate.errors import BadRequest, NotFound
+from voxgate.kit.time import iso, utcnow
 
 NO_SOURCE = "Couldn't Get Assistant. Need Either `assistant`, `assistantId` Or `previousChatId`."
 ONE_SOURCE = "Only one of `assistant` and `assistantId` may be set."
@@ -36,7 +38,6 @@ SESSION_HAS_ASSISTANT = (
     "A session has its own assistant: `assistant` and `assistantId` cannot be set with `sessionId`."
 )
 NO_SMS = "SMS chats (`transport`) are not supported by voxgate yet."
-OUTPUT_PATH = "chat.output[0].content"
 
 kind = Kind(
     ChatRow,
@@ -59,6 +60,11 @@ class PreparedChat:
     turn: TextTurn
     session_id: str | None = None
     added: list[Document] = field(default_factory=list)  # to append to the session
+
+
+def output_path(chat: PreparedChat) -> str:
+    """Where a streamed piece of the answer goes: after the turn's tool calls and results."""
+    return f"chat.output[{len(chat.turn.steps)}].content"
 
 
 def _check_request(data: Document) -> None:
@@ -106,7 +112,7 @@ async def _assistant(session: AsyncSession, org_id: str, source: Document) -> Do
         raise BadRequest(f"Couldn't Get Assistant. `assistantId` {id} Does Not Exist.") from None
 
 
-def _rendered(chat_id: str, assistant: Document, source: Document) -> Document:
+def _values(chat_id: str, source: Document) -> dict[str, Any]:
     variables = (source.get("assistantOverrides") or {}).get("variableValues")
     info = CallInfo(
         id=chat_id,
@@ -114,7 +120,7 @@ def _rendered(chat_id: str, assistant: Document, source: Document) -> Document:
         transport={"conversationType": "chat"},
         variable_values=variables if isinstance(variables, dict) else {},
     )
-    return render_assistant(assistant, values_for(info))
+    return values_for(info)
 
 
 async def _conversation(
@@ -134,27 +140,41 @@ async def _conversation(
 
 
 async def prepare_chat(session: AsyncSession, org_id: str, data: Document) -> PreparedChat:
-    """Checks the request and builds the model's turn; raises `BadRequest` when it cannot run."""
+    """Checks the request and builds the model's turn; raises `BadRequest` when it cannot run.
+    It only reads, and leaves no transaction open."""
     _check_request(data)
     source, history = await _conversation(session, org_id, data)
     chat_id = new_id()
-    assistant = _rendered(chat_id, await _assistant(session, org_id, source), source)
+    values = _values(chat_id, source)
+    assistant = render_assistant(await _assistant(session, org_id, source), values)
     now_ms = int(time.time() * 1000)
     added = [stored(m, now_ms) for m in as_messages(data["input"])]
     messages = [*history, *added]
-    try:
-        turn = TextTurn(assistant, [for_llm(m) for m in messages])
-    except ProviderError as error:
-        raise BadRequest(str(error)) from None
     # A chat that continues another names its assistant too, so lists filter it alike.
     record = {**source, **data, "messages": messages}
+    server = ChatServerMessages(org_id, _snapshot(chat_id, org_id, record), assistant)
+    try:
+        turn = TextTurn(assistant, [for_llm(m) for m in messages], server=server, values=values)
+    except ProviderError as error:
+        raise BadRequest(str(error)) from None
+    # Only reads so far: end the transaction, so none is held through the model's turn. On
+    # SQLite each one holds the write lock from its start (db/session.py), and a tool's
+    # server message could not be recorded until the chat is stored (nor could anyone else's).
+    await session.rollback()
     return PreparedChat(chat_id, record, turn, data.get("sessionId"), added)
+
+
+def _snapshot(chat_id: str, org_id: str, record: Document) -> Document:
+    """The chat as its tools' server messages show it: not stored yet, so created now."""
+    now = iso(utcnow())
+    return {"id": chat_id, "orgId": org_id, "createdAt": now, "updatedAt": now, **record}
 
 
 async def store_chat(
     session: AsyncSession, org_id: str, chat: PreparedChat, answer: str
 ) -> ChatRow:
-    output: list[dict[str, Any]] = [{"role": "assistant", "content": answer}]
+    # The tool calls and results of the answer, then the answer (OpenAI's form, as Vapi's).
+    output: list[dict[str, Any]] = [*chat.turn.steps, {"role": "assistant", "content": answer}]
     record = {**chat.record, "output": output, "cost": 0, "costs": []}
     if chat.session_id is not None:
         await append(session, org_id, chat.session_id, [*chat.added, *output])

@@ -147,7 +147,8 @@ async def test_overrides_monitor_plan_wins_and_no_urls_means_no_monitor(
 
 async def test_squad_by_id_and_inline(client: httpx.AsyncClient) -> None:
     assistant = await make_assistant(client)
-    squad = {"members": [{"assistantId": assistant["id"]}, {"assistant": {"name": "Sales"}}]}
+    sales = {"name": "Sales", "model": MODEL}
+    squad = {"members": [{"assistantId": assistant["id"]}, {"assistant": sales}]}
     saved = (await client.post("/squad", json=squad)).json()
     by_id = await client.post("/call", json={"squadId": saved["id"], "transport": WEBSOCKET})
     assert by_id.status_code == 201, by_id.text

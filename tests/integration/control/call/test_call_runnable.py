@@ -102,7 +102,20 @@ async def test_a_missing_package_names_the_extra(
     )
 
 
-async def test_squad_calls_are_not_checked(client: httpx.AsyncClient) -> None:
-    # Documented: a squad's members are resolved when the call runs, not at creation.
-    squad = {"members": [{"assistant": {"name": "Sales", "model": CLAUDE}}]}
-    await created(client, {"squad": squad})
+async def test_every_assistant_of_a_squad_is_checked(client: httpx.AsyncClient) -> None:
+    front = {"name": "Front desk", "model": MODEL}
+    squad = {"members": [{"assistant": front}, {"assistant": {"name": "Sales", "model": CLAUDE}}]}
+    message = await refused(client, {"squad": squad, "transport": WEBSOCKET})
+    assert message == f"squad member Sales: {NO_ANTHROPIC_KEY}"
+    # A handoff destination's own assistant is checked too.
+    handoff = {"type": "handoff", "destinations": [{"type": "assistant", "assistant": {
+        "name": "Transient", "model": CLAUDE}}]}  # fmt: skip
+    with_tool = {**front, "model": {**MODEL, "tools": [handoff]}}
+    message = await refused(client, {"assistant": with_tool, "transport": WEBSOCKET})
+    assert message == f"handoff destination Transient: {NO_ANTHROPIC_KEY}"
+    message = await refused(client, {"squad": {"members": [{"assistant": with_tool}]},
+                                     "transport": WEBSOCKET})  # fmt: skip
+    assert message == f"handoff destination Transient: {NO_ANTHROPIC_KEY}"
+    # The call's squadOverrides are laid over every member, so they can make it runnable.
+    key = {"credentials": [{"provider": "anthropic", "apiKey": "sk-test"}]}
+    await created(client, {"squad": squad, "squadOverrides": key})

@@ -1,6 +1,6 @@
-"""When to try a failed delivery again: the target's `backoffPlan` (Vapi's `BackoffPlan`:
-`type` fixed or exponential, `maxRetries`, `baseDelaySeconds`, `excludedStatusCodes`).
-Without a plan a delivery is tried once."""
+"""When to try a failed request again: a `backoffPlan` (Vapi's `BackoffPlan`: `type` fixed or
+exponential, `maxRetries`, `baseDelaySeconds`, `excludedStatusCodes`). Without a plan a request
+is tried once. Shared by webhook deliveries and `apiRequest` tools."""
 
 from typing import Any
 

@@ -1,6 +1,6 @@
 """`backoffPlan`: how many retries, how far apart, and which answers are never retried."""
 
-from voxgate.webhooks.backoff import retry_delay
+from voxgate.kit.backoff import retry_delay
 
 
 def test_no_plan_means_one_try() -> None:
