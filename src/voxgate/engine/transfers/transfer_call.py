@@ -1,7 +1,7 @@
 """The `transferCall` tool at run time (VAPI-BEHAVIOUR §7.2.5), as a tool_calls.py handler.
 
-The LLM names a destination (functions.py), or the tool has none and the server is asked
-(`transfer-destination-request`). Then:
+The LLM names a destination (functions.py); a tool with one destination needs no name; with
+none configured, or none named, the server is asked (`transfer-destination-request`). Then:
 
 - an assistant of the call's squad: the words of destinations.py's `transfer_message` are
   said, and the call switches to that member, its history shaped by `transferMode`
@@ -42,9 +42,11 @@ async def _destination(
     tool: dict[str, Any], arguments: dict[str, Any], context: ToolContext
 ) -> TransferTo | Refused:
     destinations = transfer_destinations(tool)
-    if not destinations:
-        return await ask_transfer_destination(context.conversation.server, tool)
     name = arguments.get("destination")
+    if name in (None, "") and len(destinations) == 1:
+        return TransferTo(destinations[0])  # the only one, whether the model named it or not
+    if name in (None, "") or not destinations:  # "invoked with no destination" (§5.2)
+        return await ask_transfer_destination(context.conversation.server, tool)
     found = find_destination(destinations, name)
     if found is None:
         names = ", ".join(str(destination_name(d)) for d in destinations)

@@ -118,3 +118,13 @@ async def test_the_server_s_message_is_said_instead() -> None:
     call = Call({"destination": {**BILLING, "message": "Unused."}, "message": "Hold on."})
     outcome, _squad = await in_squad(call, {"type": "transferCall"}, {})
     assert outcome.result == "Transferred the call to Billing." and call.said == ["Hold on."]
+
+
+async def test_no_name_takes_the_only_destination_or_asks_the_server() -> None:
+    call = Call()
+    only = await call.run({"type": "transferCall", "destinations": [DESK]}, {})
+    assert only.error == NO_TELEPHONY and call.port.asked == []  # it was the desk's number
+    call = Call({"error": "Pick one yourself."})
+    tool = {"type": "transferCall", "destinations": [DESK, SIP]}
+    assert (await call.run(tool, {"destination": ""})).error == "Pick one yourself."
+    assert call.port.asked[0][0]["type"] == "transfer-destination-request"
