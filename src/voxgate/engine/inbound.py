@@ -5,10 +5,12 @@ through `interpret_message`, and the session carries out the answer (`CallSessio
 
 Served today: `say` (spoken verbatim, after what is already queued; with `endCallAfterSpoken` the
 call then ends), `add-message` (appended to the LLM's context, answered unless
-`triggerResponseEnabled` is false), `end-call` and `hangup`, and `control` (`mute-assistant`,
-`unmute-assistant`, `mute-customer`, `unmute-customer`, `say-first-message`).
-Anything else, or anything malformed, is `Refused` with the reason: the control endpoint answers
-it with a 400, the socket ignores it, as a live call must not fall over on it.
+`triggerResponseEnabled` is false), `end-call` and `hangup`, `control` (`mute-assistant`,
+`unmute-assistant`, `mute-customer`, `unmute-customer`, `say-first-message`), and `handoff`
+(`destination`: an assistant of the call; `content` said first). `transfer` (to a phone number
+or SIP address) needs telephony, which voxgate does not have yet. Anything else, or anything
+malformed, is `Refused` with the reason: the control endpoint answers it with a 400, the socket
+ignores it, as a live call must not fall over on it.
 """
 
 import json
@@ -22,8 +24,12 @@ CONTROLS = frozenset(
     {"mute-assistant", "unmute-assistant", "mute-customer", "unmute-customer", "say-first-message"}
 )
 _ROLES = ("assistant", "function", "system", "tool", "user")
-_NOT_SERVED = ("transfer", "handoff", "send-transport-message")
-_TYPES = ("say", "add-message", "control", "end-call")
+_NOT_SERVED = ("send-transport-message",)
+_TYPES = ("say", "add-message", "control", "end-call", "handoff")
+NO_TELEPHONY = (
+    "`transfer` moves the call to a phone number or SIP address, which needs telephony; voxgate "
+    "does not have it yet."
+)
 
 
 @dataclass
@@ -40,7 +46,25 @@ class Refused:
     reason: str
 
 
-Asked = list[Frame] | str | SayThenHangUp | Refused
+@dataclass
+class HandOff:
+    """`handoff`: the call goes to the destination's assistant, `content` (if any) said first."""
+
+    destination: dict[str, Any]
+    content: str | None = None
+
+
+Asked = list[Frame] | str | SayThenHangUp | HandOff | Refused
+
+
+def _handoff(message: dict[str, Any]) -> HandOff | Refused:
+    destination = message.get("destination")
+    if not isinstance(destination, dict) or destination.get("type") != "assistant":
+        return Refused(
+            '`handoff` needs `destination`, an assistant destination ("type": "assistant").'
+        )
+    content = message.get("content")
+    return HandOff(destination, content if isinstance(content, str) and content.strip() else None)
 
 
 def _say(message: dict[str, Any]) -> list[Frame] | SayThenHangUp | Refused:
@@ -65,7 +89,8 @@ def _add_message(message: dict[str, Any]) -> list[Frame] | Refused:
 
 
 def interpret_message(message: dict[str, Any]) -> Asked:
-    """The frames to queue for a message, HANG_UP, one of CONTROLS, SayThenHangUp or Refused."""
+    """The frames to queue for a message, HANG_UP, one of CONTROLS, SayThenHangUp, HandOff or
+    Refused."""
     kind = message.get("type")
     if kind in ("end-call", "hangup"):
         return HANG_UP
@@ -78,6 +103,10 @@ def interpret_message(message: dict[str, Any]) -> Asked:
         if isinstance(control, str) and control in CONTROLS:
             return control
         return Refused(f"`control` must be one of {', '.join(sorted(CONTROLS))}.")
+    if kind == "handoff":
+        return _handoff(message)
+    if kind == "transfer":
+        return Refused(NO_TELEPHONY)
     if kind in _NOT_SERVED:
         return Refused(f"`{kind}` messages are not supported by voxgate yet.")
     return Refused(f"`type` must be one of {', '.join(_TYPES)}.")

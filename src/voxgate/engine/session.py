@@ -18,7 +18,14 @@ from voxgate.engine.conversation import Conversation
 from voxgate.engine.events import ClientEvents, ProviderFailure
 from voxgate.engine.greeting import Greeter
 from voxgate.engine.hangup import AssistantHangUp
-from voxgate.engine.inbound import HANG_UP, Refused, SayThenHangUp, interpret_message, parse
+from voxgate.engine.inbound import (
+    HANG_UP,
+    HandOff,
+    Refused,
+    SayThenHangUp,
+    interpret_message,
+    parse,
+)
 from voxgate.engine.knowledge_base import KnowledgeBaseLookUp, knowledge_base_server
 from voxgate.engine.lifecycle import Lifecycle
 from voxgate.engine.listen import ListenTap
@@ -231,6 +238,8 @@ class CallSession:
             await self._control(asked)
         elif isinstance(asked, SayThenHangUp):
             await self.end_after_speaking(SAID_THEN_ENDED, asked.text)
+        elif isinstance(asked, HandOff):
+            return await self._hand_off_live(asked)
         elif asked and self._worker is not None:
             await self._worker.queue_frames(asked)
         return None
@@ -246,6 +255,18 @@ class CallSession:
             transport.customer_muted = control == "mute-customer"
         elif control == "say-first-message":
             await self._greeter.say_first_message(worker)
+
+    async def _hand_off_live(self, asked: HandOff) -> str | None:
+        """A `handoff` control message: to an assistant of this call (resolved at connect, as
+        every one is), `content` said first; why not, otherwise."""
+        if not self.reaches(asked.destination):
+            name = asked.destination.get("assistantName") or asked.destination.get("assistantId")
+            return f"{name or 'That destination'} is not an assistant of this call."
+        if asked.content and self._worker is not None:
+            await self._worker.queue_frame(TTSSpeakFrame(asked.content))
+        if not await self.switch_for(asked.destination):
+            return "The call cannot change assistants now."
+        return None
 
     def reaches(self, destination: dict[str, Any]) -> bool:
         """Whether a handoff or transfer destination names an assistant of this call."""

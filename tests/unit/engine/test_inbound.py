@@ -1,9 +1,18 @@
 """Live-control messages: what each asks of a live call, and why junk is refused."""
 
+import json
+
 import pytest
 from pipecat.frames.frames import LLMMessagesAppendFrame, TTSSpeakFrame
 
-from voxgate.engine.inbound import HANG_UP, Refused, SayThenHangUp, interpret
+from voxgate.engine.inbound import (
+    HANG_UP,
+    NO_TELEPHONY,
+    HandOff,
+    Refused,
+    SayThenHangUp,
+    interpret,
+)
 
 
 @pytest.mark.parametrize("kind", ["end-call", "hangup"])
@@ -55,7 +64,11 @@ def test_anything_else_is_refused_with_a_reason(text: str) -> None:
     assert isinstance(refused, Refused) and refused.reason.endswith(".")
 
 
-def test_transfer_and_handoff_say_they_are_not_served() -> None:
-    for kind in ("transfer", "handoff"):
-        refused = interpret(f'{{"type": "{kind}", "destination": {{}}}}')
-        assert refused == Refused(f"`{kind}` messages are not supported by voxgate yet.")
+def test_transfer_needs_telephony_and_handoff_needs_an_assistant_destination() -> None:
+    assert interpret('{"type": "transfer", "destination": {}}') == Refused(NO_TELEPHONY)
+    refused = interpret('{"type": "handoff", "destination": {"type": "dynamic"}}')
+    assert isinstance(refused, Refused) and "assistant destination" in refused.reason
+    billing = {"type": "assistant", "assistantName": "Billing"}
+    message = {"type": "handoff", "destination": billing, "content": "Over to billing."}
+    assert interpret(json.dumps(message)) == HandOff(billing, "Over to billing.")
+    assert interpret(json.dumps({**message, "content": " "})) == HandOff(billing)

@@ -125,12 +125,12 @@ async def test_a_queued_call_cannot_be_controlled_or_listened_to(
     [
         ("not json", "The body must be a JSON control message."),
         ([{"type": "end-call"}], "The body must be a JSON object."),
-        ({"type": "dance"}, "`type` must be one of say, add-message, control, end-call."),
+        ({"type": "dance"}, "`type` must be one of say, add-message, control, end-call, handoff."),
         ({"message": {"type": "say"}}, "`say` needs the text to speak in `content`"),
         ({"type": "control", "control": "self-destruct"}, "`control` must be one of "),
         ({"type": "transfer", "destination": {"type": "number", "number": "+15550100"}},
-         "`transfer` messages are not supported by voxgate yet."),
-        ({"type": "handoff", "destination": {}}, "`handoff` messages are not supported by "),
+         "`transfer` moves the call to a phone number or SIP address, which needs telephony"),
+        ({"type": "handoff", "destination": {}}, "`handoff` needs `destination`, an assistant"),
         ({"type": "say", "content": "Hello"}, "The call is still starting; try again in a moment."),
     ],
 )  # fmt: skip
