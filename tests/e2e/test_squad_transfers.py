@@ -11,8 +11,9 @@ import httpx
 import pytest
 
 from tests.e2e.fake_llm import Body, FakeLLM, asking
+from tests.e2e.test_call_monitor import control_path
 from tests.e2e.test_call_transfers import ask_to_transfer
-from tests.e2e.test_websocket_call import GREETING, ended, fake_model
+from tests.e2e.test_websocket_call import GREETING, dial, ended, fake_model, socket_url
 from tests.support.fake_webhook import FakeWebhook, fake_webhook
 from tests.support.reference import assert_matches
 from tests.support.server import LiveServer
@@ -175,3 +176,36 @@ async def test_a_dynamic_handoff_goes_where_its_server_says(
     stored = await ended(client, call["id"])
     results = [m for m in stored["artifact"]["messages"] if m["role"] == "tool_call_result"]
     assert results[0]["result"] == "Billing has the call."
+
+
+async def test_the_control_url_hands_the_call_to_a_member(
+    client: httpx.AsyncClient,
+    anonymous: httpx.AsyncClient,
+    live_server: LiveServer,
+    llm: FakeLLM,
+    webhook: FakeWebhook,
+) -> None:
+    call = await squad_call(client, llm, webhook, [])
+    async with dial(socket_url(live_server, call)) as caller:
+        await caller.quiet()
+        nobody = {"type": "handoff", "destination": {"type": "assistant", "assistantName": "Bob"}}
+        refused = await anonymous.post(control_path(call), json=nobody)
+        assert refused.status_code == 400
+        assert refused.json()["message"] == "Bob is not an assistant of this call."
+        to_billing = {**BILLING, "contextEngineeringPlan": {"type": "none"}}
+        handoff = {
+            "type": "handoff",
+            "content": "Passing you to billing.",
+            "destination": to_billing,
+        }
+        handed = await anonymous.post(control_path(call), json=handoff)
+        assert handed.status_code == 200, handed.text
+        await assert_switched_to_billing(webhook)
+        await caller.quiet(after=caller.audio[-1][0])  # billing's model-generated greeting
+    billing = billing_requests(llm)[0]["messages"]
+    assert billing[0] == {"role": "system", "content": BILLING_PROMPT}
+    assert not asking(GREETING)(
+        {"messages": billing}
+    )  # plan "none": the front desk's turns are gone
+    stored = await ended(client, call["id"])
+    assert "AI: Passing you to billing." in stored["artifact"]["transcript"]
