@@ -110,12 +110,6 @@ class Conversation:
         self.messages.append({**result, **({"error": text} if error else {}), **self._at()})
         self._openai.append({"role": "tool", "tool_call_id": call_id, "content": text})
 
-    def tool_call(self, call_id: str, name: str, arguments: str, result: str) -> None:
-        """One function the LLM called and what it returned, in both of the artifact's forms."""
-        function = {"name": name, "arguments": arguments}
-        self.tool_calls([{"id": call_id, "type": "function", "function": function}])
-        self.tool_result(call_id, name, result)
-
     def artifact(self) -> dict[str, Any]:
         lines = [
             f"{'AI' if m['role'] == 'bot' else 'User'}: {m['message']}"
