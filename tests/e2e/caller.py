@@ -1,6 +1,7 @@
 """A websocket caller: sends PCM paced like a microphone, collects audio and messages."""
 
 import asyncio
+import contextlib
 import json
 import struct
 import time
@@ -84,6 +85,16 @@ class Caller:
                 return
             await asyncio.sleep(0.05)
         raise AssertionError("the server's audio never went quiet")
+
+    async def silence_until_closed(self, limit: float) -> None:
+        """A live microphone in a silent room until the server hangs up (at most `limit` s).
+        The hang-up may land between two chunks: a send it refuses ends the loop too."""
+        deadline = time.monotonic() + limit
+        with contextlib.suppress(ConnectionClosed):
+            while not self.closed.is_set() and time.monotonic() < deadline:
+                await self.speak(b"\x00" * 640)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.closed.wait(), 5)
 
     async def speak(self, audio: bytes, bytes_per_second: int = 2 * RATE) -> None:
         """Sends audio in 20 ms chunks, in real time."""
