@@ -12,12 +12,14 @@ argument); the other arguments are variables for every later assistant (the
 `variableExtractionPlan.aliases` of the destination are rendered over them). The result is
 recorded like any tool's, no new LLM turn is run, and once the result is in the LLM context the
 session switches (`CallSession.switch_to`, `switch.py`) with the destination's
-`contextEngineeringPlan`. A `dynamic` destination is asked of its `server`
+`contextEngineeringPlan`. A `squad` destination goes to its `entryAssistantName` (else its
+first member): its members were resolved with the call (control/call/squad.py) and are
+assistants of the call from then on. A `dynamic` destination is asked of its `server`
 (`handoff-destination-request` with the LLM's arguments as `parameters`, engine/transfers/) and
 the reply's destination is used; the reply's `result` (else the tool's `defaultResult`) is the
-tool's result. A destination that is no assistant of the call (a `squad` one, or one a dynamic
-reply names that was not resolved with the call), or a reply's `error`, answers the model with
-an error instead, so it can tell the caller.
+tool's result. A destination that is no assistant of the call (one a dynamic reply names that
+was not resolved with the call), or a reply's `error`, answers the model with an error instead,
+so it can tell the caller.
 """
 
 import re
@@ -138,7 +140,7 @@ def _render_aliases(destination: Document, values: Document) -> Document:
 def _refusal(destination: Document | None, switch: Switch | None) -> str | None:
     if destination is None:
         return "No such destination: pick one of the `destination` options."
-    if destination.get("type") != "assistant":
+    if destination.get("type") not in ("assistant", "squad"):
         return f"Handoffs to a {destination.get('type')} destination are not supported here."
     if switch is None or not switch.reaches(destination):
         return f"{destination_label(destination)} is not an assistant of this call."

@@ -6,7 +6,9 @@ resolves every member (a saved assistant read from the database, or an inline on
 overrides merged: `control/call/squad.py`) and also every *static* handoff destination that is
 not a plain member reference (an inline `assistant`, an `assistantId` outside the squad, or
 `assistantOverrides`): these are `Member`s too, found by `destination_key`, so that their
-services are built up front with everyone else's. The engine never reads the database.
+services are built up front with everyone else's. A `squad` handoff destination's members join
+the call the same way, as a `group` found by `squad_key`; a handoff to it goes to its
+`entryAssistantName` (else its first member). The engine never reads the database.
 """
 
 import json
@@ -29,6 +31,10 @@ class Member:
     destinations: list[Document] = field(default_factory=list)
     # Set for a handoff destination resolved on its own (see the module docstring).
     key: str | None = None
+    # Set for a member of a `squad` handoff destination: that squad's `squad_key`, and its name
+    # in that squad (`name` is made unique in the call: control/call/squad_groups.py).
+    group: str | None = None
+    given_name: str | None = None
 
     def activation(self) -> Document:
         """Its `artifact.assistantActivations` entry (Vapi's `AssistantActivation`)."""
@@ -48,6 +54,13 @@ def destination_key(destination: Document) -> str | None:
         for name in ("assistantName", "assistantId", "assistant", "assistantOverrides")
         if name in destination
     }
+    return json.dumps(picked, sort_keys=True)
+
+
+def squad_key(destination: Document) -> str:
+    """What tells a `squad` handoff destination's resolution from another's: the squad it
+    names and the overrides laid over its members (its `entryAssistantName` only picks one)."""
+    picked = {k: destination[k] for k in ("squadId", "squad", "squadOverrides") if k in destination}
     return json.dumps(picked, sort_keys=True)
 
 
@@ -85,12 +98,26 @@ class Squad:
 
     def for_destination(self, destination: Document) -> Member | None:
         """The assistant a handoff (or assistant transfer) destination names."""
+        if destination.get("type") == "squad":
+            return self.entry(destination)
         key = destination_key(destination)
         if key is not None:
             return next((m for m in self.members if m.key == key), None)
         name = destination.get("assistantName")
         found = self.find(name if isinstance(name, str) else None, destination.get("assistantId"))
         return found
+
+    def group(self, key: str) -> list[Member]:
+        return [m for m in self.members if m.group == key]
+
+    def entry(self, destination: Document) -> Member | None:
+        """The member a `squad` destination hands the call to: its `entryAssistantName`
+        (named as in that squad), else that squad's first member."""
+        group = self.group(squad_key(destination))
+        wanted = destination.get("entryAssistantName")
+        if not wanted:
+            return group[0] if group else None
+        return next((m for m in group if wanted in (m.given_name, m.name)), None)
 
     def index(self, member: Member) -> int:
         return next(i for i, m in enumerate(self.members) if m is member)

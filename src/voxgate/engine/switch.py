@@ -50,14 +50,19 @@ from voxgate.engine.variables import render_assistant
 Document = dict[str, Any]
 
 
+_SQUAD_FIELDS = ("squad", "squadId", "squadOverrides", "entryAssistantName")
+
+
 def _without_credentials(assistant: Document) -> Document:
     return {k: v for k, v in assistant.items() if k != "credentials"}
 
 
 def reported_destination(member: Member, destination: Document | None) -> Document:
     """`transfer-update.destination`: Vapi's schema for it is `TransferDestinationAssistant`,
-    which needs `assistantName`; a destination named by id or inline gets the resolved name."""
-    return {**(destination or {}), "type": "assistant", "assistantName": member.name}
+    which needs `assistantName`; a destination named by id or inline gets the resolved name, and
+    a `squad` one is reported as the assistant it went to (its squad fields left out)."""
+    kept = {k: v for k, v in (destination or {}).items() if k not in _SQUAD_FIELDS}
+    return {**kept, "type": "assistant", "assistantName": member.name}
 
 
 class Roster:

@@ -18,6 +18,12 @@ A handoff tool's static destinations (in `model.tools`, saved tools named by `mo
 or `tools:append`) that are not a plain reference to a member (an inline `assistant`, an
 `assistantId` outside the squad, or `assistantOverrides`) are resolved here as well, as extra
 members the engine finds by `squad.destination_key`, so their services are built up front.
+
+A `squad` destination (`squadId`, read now from the org's squads, or an inline `squad`) has its
+members resolved the same way, the destination's `squadOverrides` laid where the call's are
+(the call's own `squadOverrides` are not: they are for the call's squad), and they join the call
+as one group per `squad.squad_key` (names kept unique: squad_groups.py). Their own handoff
+destinations are resolved in turn, so they work within their squad.
 """
 
 from typing import Any
@@ -25,12 +31,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voxgate.control.call.resolve import NoAssistant, resolve_assistant
+from voxgate.control.call.squad_groups import join_group
 from voxgate.control.call.stored_tools import with_stored_tools
 from voxgate.control.crud import Document, Kind, Repository
 from voxgate.db.models import Assistant as AssistantRow
 from voxgate.db.models import Squad as SquadRow
 from voxgate.engine.handoff import handoff_destinations
-from voxgate.engine.squad import Member, Squad, destination_key, member_name
+from voxgate.engine.squad import Member, Squad, destination_key, member_name, squad_key
 from voxgate.engine.transfers.functions import with_assistant_destinations
 from voxgate.errors import NotFound
 from voxgate.wire.overrides import apply_overrides, variable_values
@@ -114,6 +121,28 @@ async def _destination(
     return Member(name, assistant, assistant_id, values, key=destination_key(destination))
 
 
+async def _squad_destination(
+    session: AsyncSession, org_id: str, squad: Squad, destination: Document
+) -> list[Member]:
+    """The members a `squad` destination brings to the call (none if already resolved)."""
+    key = squad_key(destination)
+    if squad.group(key):
+        return []
+    inline = destination.get("squad")
+    found = inline if isinstance(inline, dict) else None
+    if found is None:
+        found = await _saved(session, _squads, org_id, destination.get("squadId"))
+    overrides = destination.get("squadOverrides")
+    members = await _members(session, org_id, found, overrides)
+    label = found.get("name") or destination.get("squadId") or "squad"
+    if not members:
+        raise NoAssistant(f"handoff destination squad {label} has no members")
+    entry = destination.get("entryAssistantName")
+    if entry and not any(member.name == entry for member in members):
+        raise NoAssistant(f"handoff destination squad {label} has no member named {entry}")
+    return join_group(squad.members, members, key, str(label))
+
+
 async def resolve_squad(session: AsyncSession, org_id: str, call: Document) -> Squad:
     """Every assistant the call may become; `members[0]` starts it. Raises `NoAssistant` when
     one of its members (or a destination's saved assistant) no longer exists."""
@@ -129,8 +158,9 @@ async def resolve_squad(session: AsyncSession, org_id: str, call: Document) -> S
     index = 0
     while index < len(squad.members):  # destinations' own members may name further ones
         for destination in handoff_destinations(squad.members[index].assistant):
-            extra = await _destination(session, org_id, squad, destination)
-            if extra is not None:
+            if destination.get("type") == "squad":
+                squad.members.extend(await _squad_destination(session, org_id, squad, destination))
+            elif (extra := await _destination(session, org_id, squad, destination)) is not None:
                 squad.members.append(extra)
         index += 1
     return squad
