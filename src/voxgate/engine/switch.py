@@ -1,8 +1,8 @@
 """A live call changing assistants: the frames that do it, and what is recorded about it.
 
-The entry point is `CallSession.switch_to(member, plan=..., destination=..., variables=...)`
-(session.py): `member` is a `squad.Member` (find one with `session.squad.find(name)` or
-`session.squad.for_destination(destination)`), `plan` the destination's
+The entry point is `Switchboard.switch_to(member, plan=..., destination=..., variables=...)`
+(switchboard.py, `session.switchboard`): `member` is a `squad.Member` (find one with
+`squad.find(name)` or `squad.for_destination(destination)`), `plan` the destination's
 `contextEngineeringPlan`, `destination` what `transfer-update` reports, `variables` values
 extracted on the way (they join the call's `variableValues` for every later assistant).
 
@@ -20,7 +20,7 @@ queued (the old assistant finishes its sentence), and none of them droppable by 
 4. an `LLMSetToolsFrame` with the new assistant's functions;
 5. its greeting per its `firstMessageMode` (`greeting.py`).
 
-Around the frames the session moves what is per assistant and not in the pipeline: the hang-up
+Around the frames the switchboard moves what is per assistant and not in the pipeline: the hang-up
 rules, the client and server messages subscribed to, the server the messages go to, the
 provider names a failure is reported with. It then emits `transfer-update` and
 `assistant.started` and records the activation in `artifact.assistantActivations`.
