@@ -11,7 +11,7 @@ The call. `destination` picks the tool's destination (a tool with one destinatio
 argument); the other arguments are variables for every later assistant (the
 `variableExtractionPlan.aliases` of the destination are rendered over them). The result is
 recorded like any tool's, no new LLM turn is run, and once the result is in the LLM context the
-session switches (`CallSession.switch_to`, `switch.py`) with the destination's
+session switches (`Switchboard.switch_to`, `switch.py`) with the destination's
 `contextEngineeringPlan`. A `squad` destination goes to its `entryAssistantName` (else its
 first member): its members were resolved with the call (control/call/squad.py) and are
 assistants of the call from then on. A `dynamic` destination is asked of its `server`
