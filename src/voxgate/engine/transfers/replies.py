@@ -43,25 +43,24 @@ class HandoffTo:
 NO_ANSWER = "The server gave no destination, so the call was not transferred."
 
 
-def _refusal(reply: Any) -> Refused | None:
-    """The refusal in a reply: no reply, an `error`, or no destination object."""
+def _destination(reply: Any) -> dict[str, Any] | Refused:
+    """The reply's destination object, or its refusal: no reply, an `error` (which wins over a
+    destination), or no destination object."""
     if not isinstance(reply, dict):
         return Refused(NO_ANSWER)
     error = reply.get("error")
     if isinstance(error, str) and error.strip():
         return Refused(error)
-    if not isinstance(reply.get("destination"), dict):
-        return Refused(NO_ANSWER)
-    return None
+    destination = reply.get("destination")
+    return destination if isinstance(destination, dict) else Refused(NO_ANSWER)
 
 
 def read_transfer_reply(reply: dict[str, Any] | None) -> TransferTo | Refused:
     """The answer to `transfer-destination-request`."""
-    refused = _refusal(reply)
-    if refused is not None:
-        return refused
-    assert reply is not None  # _refusal refuses None
-    destination = reply["destination"]
+    destination = _destination(reply)
+    if isinstance(destination, Refused):
+        return destination
+    assert reply is not None  # a destination came from it
     kind = destination.get("type")
     if kind not in ("assistant", "number", "sip"):
         return Refused(f"The server's destination has an unknown type: {kind!r}.")
@@ -74,11 +73,10 @@ def read_transfer_reply(reply: dict[str, Any] | None) -> TransferTo | Refused:
 
 def read_handoff_reply(reply: dict[str, Any] | None) -> HandoffTo | Refused:
     """The answer to `handoff-destination-request`."""
-    refused = _refusal(reply)
-    if refused is not None:
-        return refused
-    assert reply is not None  # _refusal refuses None
-    destination = reply["destination"]
+    destination = _destination(reply)
+    if isinstance(destination, Refused):
+        return destination
+    assert reply is not None  # a destination came from it
     kind = destination.get("type")
     if kind == "assistant":
         named = any(
