@@ -37,6 +37,10 @@ class Settings(BaseSettings):
         description="A websocket call whose client has not connected this long after it was "
         "created ends (call.in-progress.error-providerfault-transport-never-connected).",
     )
+    # Carriers' REST APIs (issue 5): their own by default, a fake on loopback in the tests.
+    twilio_api_url: str = Field(
+        default="https://api.twilio.com", description="Twilio's REST API root (scheme and host)."
+    )
     log_level: str = "info"
     host: str = "127.0.0.1"
     port: int = 8000

@@ -39,6 +39,24 @@ class ClientSocket(ClientSink, Protocol):
 
     async def close(self, code: int = 1000) -> None: ...
 
+    async def clear(self) -> None:
+        """The caller barged in: audio sent but not yet played is dropped where the client can
+        (a carrier's media stream buffers seconds of it); a no-op where it cannot."""
+
+
+class PhoneLine(Protocol):
+    """A phone call's carrier leg (telephony/<carrier>/): what only the phone network can do.
+    A websocket call has none; the engine refuses what needs one."""
+
+    async def transfer(self, destination: dict[str, Any]) -> None:
+        """Hands the caller to a `number` or `sip` transfer destination (VAPI-BEHAVIOUR §7):
+        the carrier dials it and this leg's media ends without the caller being hung up on.
+        Raises `TransferFailed` when the carrier refuses."""
+
+
+class TransferFailed(Exception):
+    """The carrier refused a transfer; the message says why (the LLM reads it)."""
+
 
 class ServerMessages(Protocol):
     """The assistant's webhook server (VAPI-BEHAVIOUR §5): where server messages go."""

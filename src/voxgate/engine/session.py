@@ -23,7 +23,7 @@ from voxgate.engine.lifecycle import Lifecycle
 from voxgate.engine.listen import ListenTap
 from voxgate.engine.live_control import CUSTOMER_ENDED, LiveControl
 from voxgate.engine.observers import ModelOutput
-from voxgate.engine.ports import CallStore, ClientSocket, ServerMessages
+from voxgate.engine.ports import CallStore, ClientSocket, PhoneLine, ServerMessages
 from voxgate.engine.providers.llm import system_prompt
 from voxgate.engine.providers.registry import prepare
 from voxgate.engine.squad import Squad
@@ -57,9 +57,11 @@ class CallSession:
         call: CallInfo | None = None,
         server: ServerMessages | None = None,
         squad: Squad | None = None,
+        phone: PhoneLine | None = None,
     ) -> None:
         """`assistant` is the call's; a squad's call passes `squad` too (its first member's
-        assistant is then the one that starts)."""
+        assistant is then the one that starts). A phone call passes its carrier's leg."""
+        self.phone = phone
         self.squad = squad or Squad.solo(assistant)
         self.roster = Roster(self.squad, values_for(call or CallInfo(id="")))
         self._format = AudioFormat.from_wire(audio_format)

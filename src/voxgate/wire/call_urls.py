@@ -24,6 +24,11 @@ def _ws_base(public_url: str) -> str:
     return base
 
 
+def ws_url(public_url: str, path: str) -> str:
+    """A websocket URL on this server (a carrier's media stream, say)."""
+    return _ws_base(public_url) + path
+
+
 def websocket_call_url(public_url: str, call_id: str) -> str:
     return _ws_base(public_url) + TRANSPORT_PATH.format(id=call_id)
 

@@ -4,31 +4,22 @@ The URL is the capability; a private key of the call's org in `Authorization: Be
 accepted (a wrong one is refused). Only a `queued` call can be joined, once: an unknown, ended
 or already connected call is closed with a policy-violation code. A call that names no
 assistant first asks its server for one (`assistant-request`, assistant_request.py). The
-engine's `CallSession` then runs the call over the socket until either side ends it.
+engine's `CallSession` then runs the call over the socket until either side ends it (runner.py).
 """
 
-from typing import Any
 
 from fastapi import APIRouter, WebSocket
 from sqlalchemy import select
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from voxgate.auth.keys import find_key
-from voxgate.control.call.assistant_request import Refused, ask, needs_assistant
-from voxgate.control.call.live import DbCallStore, NoAssistant, call_info, resolve_squad
-from voxgate.control.call.registry import registered
-from voxgate.control.call.server_messages import DbServerMessages
-from voxgate.control.crud import render_envelope
+from voxgate.control.call.runner import live_calls, run_call
 from voxgate.db.models import Call as CallRow
 from voxgate.db.session import get_sessionmaker
-from voxgate.engine.announce import Announcer
-from voxgate.engine.session import CallSession
-from voxgate.kit.time import iso, utcnow
 from voxgate.wire.call_urls import TRANSPORT_PATH
 
 POLICY_VIOLATION = 1008
 router = APIRouter()
-live_calls: set[str] = set()  # calls with a connected client, in this process
 
 
 class _Socket:
@@ -62,6 +53,9 @@ class _Socket:
         if self._open():
             await self._ws.close(code)
 
+    async def clear(self) -> None:
+        return None  # a websocket client hears `user-interrupted` and clears its own buffer
+
 
 async def _joinable(websocket: WebSocket, call_id: str) -> CallRow | str:
     """The call, or why it cannot be joined."""
@@ -89,54 +83,7 @@ async def transport(websocket: WebSocket, id: str) -> None:
         return
     live_calls.add(id)
     try:
-        await _run(websocket, found)
+        audio_format = (found.data.get("transport") or {}).get("audioFormat")
+        await run_call(found, _Socket(websocket), audio_format)
     finally:
         live_calls.discard(id)
-
-
-async def _choose_assistant(
-    websocket: WebSocket, store: DbCallStore, call: dict[str, Any]
-) -> dict[str, Any] | None:
-    """The call with the assistant its server chose stored on it, or None once the call has
-    ended because the server chose none (saying its error first, if it sent one)."""
-    server = DbServerMessages(store, None)
-    chosen = await ask(server, store.org_id)
-    if isinstance(chosen, Refused):
-        audio_format = (call.get("transport") or {}).get("audioFormat")
-        announcer = Announcer(audio_format, store, _Socket(websocket), server)
-        try:
-            await announcer.end(chosen.reason, chosen.spoken)
-        finally:
-            await server.flush()
-        return None
-    await store.update(chosen.fields)
-    return {**call, **chosen.fields}
-
-
-async def _run(websocket: WebSocket, row: CallRow) -> None:
-    call: dict[str, Any] = row.data
-    store = DbCallStore(row.org_id, row.id, render_envelope(row))
-    if needs_assistant(call):
-        found = await _choose_assistant(websocket, store, call)
-        if found is None:
-            return
-        call = found
-    try:
-        squad = await resolve_squad(row.org_id, call)
-    except NoAssistant as error:
-        ended = {"endedAt": iso(utcnow()), "endedReason": "call.start.error-get-assistant"}
-        await store.update({"status": "ended", **ended})
-        await websocket.close(POLICY_VIOLATION, str(error))
-        return
-    audio_format = (call.get("transport") or {}).get("audioFormat")
-    assistant = squad.members[0].assistant
-    server = DbServerMessages(store, assistant)
-    info = call_info(row.id, call)
-    session = CallSession(
-        assistant, audio_format, store, _Socket(websocket), info, server, squad=squad
-    )
-    try:
-        with registered(row.id, row.org_id, session):  # for the control and listen URLs
-            await session.run()
-    finally:
-        await server.flush()

@@ -45,6 +45,9 @@ class _Nowhere:
     async def receive(self) -> bytes | str | None:
         return None
 
+    async def clear(self) -> None:
+        return None
+
     async def send_bytes(self, data: bytes) -> None:
         return None
 

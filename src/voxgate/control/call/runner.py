@@ -1,0 +1,74 @@
+"""Runs a stored call over a connected socket: the websocket transport's and every carrier's
+media stream's (telephony/). A call that names no assistant first asks its server for one
+(`assistant-request`, assistant_request.py); then the engine's `CallSession` runs it until
+either side ends it, registered so the control and listen URLs find it.
+"""
+
+from typing import Any
+
+from voxgate.control.call.assistant_request import Refused, ask, needs_assistant
+from voxgate.control.call.live import DbCallStore, NoAssistant, call_info, resolve_squad
+from voxgate.control.call.registry import registered
+from voxgate.control.call.server_messages import DbServerMessages
+from voxgate.control.crud import render_envelope
+from voxgate.db.models import Call as CallRow
+from voxgate.engine.announce import Announcer
+from voxgate.engine.ports import ClientSocket, PhoneLine
+from voxgate.engine.session import CallSession
+from voxgate.kit.time import iso, utcnow
+
+POLICY_VIOLATION = 1008
+live_calls: set[str] = set()  # calls with a connected client or media stream, in this process
+
+
+async def _choose_assistant(
+    socket: ClientSocket, store: DbCallStore, call: dict[str, Any], audio_format: Any
+) -> dict[str, Any] | None:
+    """The call with the assistant its server chose stored on it, or None once the call has
+    ended because the server chose none (saying its error first, if it sent one)."""
+    server = DbServerMessages(store, None)
+    chosen = await ask(server, store.org_id)
+    if isinstance(chosen, Refused):
+        announcer = Announcer(audio_format, store, socket, server)
+        try:
+            await announcer.end(chosen.reason, chosen.spoken)
+        finally:
+            await server.flush()
+        return None
+    await store.update(chosen.fields)
+    return {**call, **chosen.fields}
+
+
+async def run_call(
+    row: CallRow,
+    socket: ClientSocket,
+    audio_format: dict[str, Any] | None,
+    phone: PhoneLine | None = None,
+) -> None:
+    """Runs the call until it ends. `audio_format` is the socket's (`transport.audioFormat`);
+    `phone` is the carrier's leg of a phone call."""
+    call: dict[str, Any] = row.data
+    store = DbCallStore(row.org_id, row.id, render_envelope(row))
+    if needs_assistant(call):
+        found = await _choose_assistant(socket, store, call, audio_format)
+        if found is None:
+            return
+        call = found
+    try:
+        squad = await resolve_squad(row.org_id, call)
+    except NoAssistant:
+        ended = {"endedAt": iso(utcnow()), "endedReason": "call.start.error-get-assistant"}
+        await store.update({"status": "ended", **ended})
+        await socket.close(POLICY_VIOLATION)
+        return
+    assistant = squad.members[0].assistant
+    server = DbServerMessages(store, assistant)
+    info = call_info(row.id, call)
+    session = CallSession(
+        assistant, audio_format, store, socket, info, server, squad=squad, phone=phone
+    )
+    try:
+        with registered(row.id, row.org_id, session):  # for the control and listen URLs
+            await session.run()
+    finally:
+        await server.flush()

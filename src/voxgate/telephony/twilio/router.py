@@ -1,0 +1,56 @@
+"""Twilio's requests of voxgate: the media stream of an answered call (below). Every request is
+checked against `X-Twilio-Signature` with the auth token of the call's number first."""
+
+from typing import Any
+
+from fastapi import APIRouter, WebSocket
+from sqlalchemy import select
+
+from voxgate.control.call.phone_number import call_phone_number
+from voxgate.control.call.runner import POLICY_VIOLATION, live_calls, run_call
+from voxgate.db.models import Call as CallRow
+from voxgate.db.session import get_sessionmaker
+from voxgate.telephony.twilio import signature
+from voxgate.telephony.twilio.client import TwilioRest
+from voxgate.telephony.twilio.stream import AUDIO_FORMAT, TwilioLeg, wait_for_start
+from voxgate.telephony.twilio.twiml import STREAM_PATH
+
+router = APIRouter()
+JOINABLE = ("queued", "ringing")  # the stream opens when the call is answered
+
+
+async def _call_and_number(call_id: str) -> tuple[CallRow, dict[str, Any]] | None:
+    async with get_sessionmaker()() as session:
+        row = await session.scalar(select(CallRow).where(CallRow.id == call_id))
+    if row is None or row.data.get("phoneCallProvider") != "twilio":
+        return None
+    number = await call_phone_number(row.org_id, row.data)
+    return (row, number) if number is not None else None
+
+
+@router.websocket(STREAM_PATH)
+async def media_stream(websocket: WebSocket, id: str) -> None:
+    found = await _call_and_number(id)
+    token = found[1].get("twilioAuthToken") if found else None
+    if found is None or not signature.signed(
+        token, signature.public_url(websocket), {}, websocket.headers.get(signature.SIGNATURE, "")
+    ):
+        await websocket.close(POLICY_VIOLATION)  # refused before the handshake completes
+        return
+    row, number = found
+    await websocket.accept()
+    start = await wait_for_start(websocket)
+    call_sid = (start or {}).get("callSid")
+    known = row.data.get("phoneCallProviderId")
+    if start is None or not call_sid or (known and known != call_sid):
+        await websocket.close(POLICY_VIOLATION)
+        return
+    if row.status not in JOINABLE or id in live_calls:
+        await websocket.close(POLICY_VIOLATION)
+        return
+    leg = TwilioLeg(websocket, TwilioRest(number), call_sid, str(start.get("streamSid", "")))
+    live_calls.add(id)
+    try:
+        await run_call(row, leg, AUDIO_FORMAT, phone=leg)
+    finally:
+        live_calls.discard(id)

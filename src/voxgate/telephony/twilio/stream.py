@@ -1,0 +1,114 @@
+"""A Twilio call's media stream (`<Connect><Stream>`): the websocket Twilio opens once a call is
+answered, carrying 8 kHz μ-law both ways as JSON events (`connected`, `start`, `media`, `dtmf`,
+`mark`, `stop`; voxgate sends `media` and `clear`).
+
+`TwilioLeg` is the engine's `ClientSocket` over that stream (pipecat's `TwilioFrameSerializer`
+turns events into 8 kHz PCM and back; a barge-in sends `clear`, dropping what Twilio buffered)
+and its `PhoneLine` (a transfer redirects the live call to a `<Dial>`). When the call ends on
+voxgate's side the leg hangs the call up through Twilio's REST API; when Twilio stopped the
+stream (the caller hung up, or a transfer took the call) there is nothing to hang up.
+"""
+
+import asyncio
+import contextlib
+import json
+from typing import Any
+
+from fastapi import WebSocket
+from loguru import logger
+from pipecat.frames.frames import InputAudioRawFrame, InterruptionFrame, OutputAudioRawFrame
+from pipecat.serializers.twilio import TwilioFrameSerializer
+from starlette.websockets import WebSocketDisconnect, WebSocketState
+
+from voxgate.engine.ports import TransferFailed
+from voxgate.telephony.errors import CarrierError
+from voxgate.telephony.twilio.client import TwilioRest
+from voxgate.telephony.twilio.twiml import transfer_twiml
+
+RATE = 8000
+# What the leg hands the engine: PCM at Twilio's rate (the serializer has decoded the μ-law).
+AUDIO_FORMAT: dict[str, Any] = {"format": "pcm_s16le", "container": "raw", "sampleRate": RATE}
+START_TIMEOUT_SECONDS = 10.0
+
+
+class _Serializer(TwilioFrameSerializer):
+    """pipecat's serializer outside a pipeline: `setup()` would read the PCM rate from the
+    pipeline's StartFrame; the leg knows it already. voxgate hangs up itself (the leg knows
+    whether a transfer took the call, the serializer does not)."""
+
+    def __init__(self, stream_sid: str) -> None:
+        params = TwilioFrameSerializer.InputParams(sample_rate=RATE, auto_hang_up=False)
+        super().__init__(stream_sid, params=params)
+        self._sample_rate = RATE
+
+
+async def wait_for_start(websocket: WebSocket) -> dict[str, Any] | None:
+    """The stream's `start` event (after `connected`), or None if it never comes."""
+
+    async def read() -> dict[str, Any] | None:
+        while True:
+            event = json.loads(await websocket.receive_text())
+            if event.get("event") == "start" and isinstance(event.get("start"), dict):
+                found: dict[str, Any] = event["start"]
+                return found
+
+    try:
+        return await asyncio.wait_for(read(), START_TIMEOUT_SECONDS)
+    except (TimeoutError, WebSocketDisconnect, RuntimeError, ValueError, KeyError):
+        return None
+
+
+class TwilioLeg:
+    """One Twilio call: its media stream as the engine's socket, its REST resource as the
+    engine's phone line."""
+
+    def __init__(self, websocket: WebSocket, rest: TwilioRest, call_sid: str, stream_sid: str):
+        self._ws, self._rest, self.call_sid = websocket, rest, call_sid
+        self._serializer = _Serializer(stream_sid)
+        self.stopped = False  # Twilio ended the stream: the caller hung up, or a transfer
+        self.transferred = False
+
+    async def receive(self) -> bytes | str | None:
+        while not self.stopped:
+            try:
+                text = await self._ws.receive_text()
+            except (WebSocketDisconnect, RuntimeError, KeyError):
+                break
+            if '"stop"' in text and json.loads(text).get("event") == "stop":
+                break
+            frame = await self._serializer.deserialize(text)
+            if isinstance(frame, InputAudioRawFrame):
+                return frame.audio
+        self.stopped = True
+        return None
+
+    async def send_bytes(self, data: bytes) -> None:
+        await self._send(await self._serializer.serialize(OutputAudioRawFrame(data, RATE, 1)))
+
+    async def send_text(self, text: str) -> None:
+        return None  # a phone has no client messages (the server and monitors get them)
+
+    async def clear(self) -> None:
+        await self._send(await self._serializer.serialize(InterruptionFrame()))
+
+    async def close(self, code: int = 1000) -> None:
+        if not self.stopped and not self.transferred:
+            try:
+                await self._rest.hang_up(self.call_sid)
+            except CarrierError as error:
+                logger.warning(f"Twilio call {self.call_sid} could not be hung up: {error}")
+        if self._ws.application_state == WebSocketState.CONNECTED:
+            await self._ws.close(code)
+
+    async def transfer(self, destination: dict[str, Any]) -> None:
+        try:
+            await self._rest.redirect(self.call_sid, transfer_twiml(destination))
+        except CarrierError as error:
+            raise TransferFailed(str(error)) from error
+        self.transferred = True
+
+    async def _send(self, message: str | bytes | None) -> None:
+        if message is None or self._ws.application_state != WebSocketState.CONNECTED:
+            return
+        with contextlib.suppress(WebSocketDisconnect, RuntimeError):  # gone: `receive` says so
+            await self._ws.send_text(message if isinstance(message, str) else message.decode())
