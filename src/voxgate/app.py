@@ -19,13 +19,14 @@ from swagger_ui_bundle import swagger_ui_path
 from voxgate import __version__
 from voxgate.auth.keys import get_or_create_org, seed_key
 from voxgate.config import Settings, get_settings
-from voxgate.control.call import expiry
+from voxgate.control.call import carriers, expiry
 from voxgate.control.call.runner import live_calls
 from voxgate.control.routes import ROUTERS
 from voxgate.db.session import get_sessionmaker
 from voxgate.errors import BadRequest, VoxgateError
 from voxgate.kit.openapi import openapi_document
 from voxgate.kit.validation import messages
+from voxgate.telephony.router import CARRIERS
 from voxgate.telephony.router import router as telephony
 from voxgate.webhooks.outbox import Outbox
 
@@ -116,6 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     app.include_router(telephony)
+    carriers.register(CARRIERS)
 
     app.mount("/docs/assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
 

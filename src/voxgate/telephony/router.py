@@ -1,8 +1,11 @@
-"""Every carrier's routes: one line per carrier."""
+"""Every carrier: its routes and its `Carrier` (placing outbound calls). One line per carrier."""
 
 from fastapi import APIRouter
 
+from voxgate.control.call.carriers import Carrier
 from voxgate.telephony.twilio.router import router as twilio
 
 router = APIRouter(include_in_schema=False)  # carriers' callbacks are not part of Vapi's API
 router.include_router(twilio)
+
+CARRIERS: dict[str, Carrier] = {}  # by phone number `provider`

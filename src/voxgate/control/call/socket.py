@@ -7,7 +7,6 @@ assistant first asks its server for one (`assistant-request`, assistant_request.
 engine's `CallSession` then runs the call over the socket until either side ends it (runner.py).
 """
 
-
 from fastapi import APIRouter, WebSocket
 from sqlalchemy import select
 from starlette.websockets import WebSocketDisconnect, WebSocketState

@@ -16,7 +16,7 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
 
 from voxgate.config import get_settings
-from voxgate.telephony.errors import CarrierError
+from voxgate.control.call.carriers import CarrierError
 
 # Call status callbacks asked for: each moves the stored call (status.py).
 STATUS_EVENTS = ["initiated", "ringing", "answered", "completed"]

@@ -20,8 +20,8 @@ from pipecat.frames.frames import InputAudioRawFrame, InterruptionFrame, OutputA
 from pipecat.serializers.twilio import TwilioFrameSerializer
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
+from voxgate.control.call.carriers import CarrierError
 from voxgate.engine.ports import TransferFailed
-from voxgate.telephony.errors import CarrierError
 from voxgate.telephony.twilio.client import TwilioRest
 from voxgate.telephony.twilio.twiml import transfer_twiml
 

@@ -1,0 +1,31 @@
+"""How `POST /call` reaches the phone network without importing telephony/ (which imports
+control/): each carrier is a `Carrier` under its phone number `provider`, registered by app.py
+from telephony/router.py's `CARRIERS`."""
+
+from typing import Any, Protocol
+
+Document = dict[str, Any]
+
+
+class CarrierError(Exception):
+    """The carrier refused a request or could not be reached. `status` is the HTTP status it
+    answered (None when it was not reached); the message is the carrier's own words."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class Carrier(Protocol):
+    async def dial(self, call_id: str, call: Document, number: Document) -> Document:
+        """Places the stored outbound call `call_id` (its document `call`) from `number` (the
+        phone number, secrets included) to `call["customer"]`; returns the fields to store on
+        the call (`phoneCallProviderId`…). Raises `CarrierError` when the carrier refuses."""
+        ...
+
+
+CARRIERS: dict[str, Carrier] = {}  # by phone number `provider`
+
+
+def register(carriers: dict[str, Carrier]) -> None:
+    CARRIERS.update(carriers)
