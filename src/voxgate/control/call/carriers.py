@@ -1,6 +1,7 @@
-"""How `POST /call` reaches the phone network without importing telephony/ (which imports
+"""How the control plane reaches the phone network without importing telephony/ (which imports
 control/): each carrier is a `Carrier` under its phone number `provider`, registered by app.py
-from telephony/router.py's `CARRIERS`."""
+from telephony/router.py's `CARRIERS`. `POST /call` dials through it; `POST /phone-number`
+imports a number through it."""
 
 from typing import Any, Protocol
 
@@ -21,6 +22,11 @@ class Carrier(Protocol):
         """Places the stored outbound call `call_id` (its document `call`) from `number` (the
         phone number, secrets included) to `call["customer"]`; returns the fields to store on
         the call (`phoneCallProviderId`…). Raises `CarrierError` when the carrier refuses."""
+        ...
+
+    async def import_number(self, number: Document) -> None:
+        """Checks that the carrier account holds `number` (its credentials, `number`) and
+        points the number's inbound calls at voxgate. Raises `CarrierError` when it cannot."""
         ...
 
 
