@@ -8,6 +8,8 @@ does not hold (Vapi's "Number Not Found on Twilio."), credentials Twilio does no
 without a 4xx status, which the control plane answers with a 502.
 """
 
+import re
+
 from voxgate.config import get_settings
 from voxgate.control.call.carriers import CarrierError, Document
 from voxgate.telephony.twilio.client import TwilioRest
@@ -19,13 +21,32 @@ BAD_CREDENTIALS = (
     "`twilioAuthToken` (or `twilioApiKey` and `twilioApiSecret`)."
 )
 
+_ACCOUNT_SID = re.compile(r"AC[0-9a-fA-F]{32}")
+_CREDENTIALS = ("twilioAuthToken", "twilioApiKey", "twilioApiSecret")
+
 
 def inbound_url() -> str:
     return get_settings().public_url.rstrip("/") + INBOUND_PATH
 
 
+def _check_shape(number: Document) -> None:
+    """Refuses what Twilio could never accept (nor HTTP carry), before asking it."""
+    if not _ACCOUNT_SID.fullmatch(str(number.get("twilioAccountSid"))):
+        said = "twilioAccountSid must be a Twilio account SID: AC and 32 hexadecimal digits."
+        raise CarrierError(said, 400)
+    for field in _CREDENTIALS:
+        value = number.get(field)
+        if isinstance(value, str) and not (value.isascii() and value.isprintable()):
+            raise CarrierError(f"{field} is not a Twilio credential.", 400)
+    pair = number.get("twilioApiKey") and number.get("twilioApiSecret")
+    if not number.get("twilioAuthToken") and not pair:
+        said = "Importing a Twilio number needs `twilioAuthToken` (or `twilioApiKey` and "
+        raise CarrierError(said + "`twilioApiSecret`).", 400)
+
+
 async def connect_number(number: Document) -> None:
     """Checks that the number's account holds it, then points its voice URL at voxgate."""
+    _check_shape(number)
     rest = TwilioRest(number)
     try:
         number_sid = await rest.find_number(str(number.get("number") or ""))
