@@ -22,7 +22,10 @@ from tests.e2e.test_websocket_call import GREETING, ended, fake_model
 from tests.support.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeCall, FakeTwilio, sid
 from tests.support.fake_webhook import FakeWebhook, fake_webhook
 from tests.support.reference import assert_matches
+from tests.support.server import LiveServer
 from voxgate.config import get_settings
+from voxgate.control.call.expiry import end_unconnected
+from voxgate.control.call.runner import live_calls
 
 pytestmark = pytest.mark.db
 
@@ -273,3 +276,16 @@ async def test_a_forged_media_stream_is_refused(
     assert sounds_like(await greeting_heard(call), GREETING)
     await call.hang_up()
     assert (await ended(client, stored["id"]))["endedReason"] == "customer-ended-call"
+
+
+async def test_a_call_whose_stream_never_opens_expires(
+    client: httpx.AsyncClient, twilio: FakeTwilio, llm: FakeLLM, live_server: LiveServer
+) -> None:
+    await import_number(client, assistantId=await front_desk(client, llm))
+    call = FakeCall(twilio, sid("CA"), NUMBER, CUSTOMER, "")
+    answered = await twilio.post(INBOUND_URL, inbound_form(call, twilio))  # the caller hangs up
+    assert answered.status_code == 200 and (await only_call(client))["status"] == "ringing"
+    await live_server.run(end_unconnected(0.001, live_calls))  # the server's sweep, at once
+    stored = await only_call(client)
+    assert stored["status"] == "ended"
+    assert stored["endedReason"] == "call.in-progress.error-providerfault-transport-never-connected"
