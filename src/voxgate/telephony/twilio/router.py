@@ -1,6 +1,6 @@
 """Twilio's requests of voxgate: a call to an imported number (inbound.py) and the media
-stream of an answered call (below). Every request is
-checked against `X-Twilio-Signature` with the auth token of the call's number first."""
+stream of an answered call (below). Every request is checked against `X-Twilio-Signature` with
+the auth token of the call's number first."""
 
 from typing import Any
 
