@@ -26,6 +26,8 @@ from fastapi import FastAPI  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine  # noqa: E402
 
+from tests.e2e.phone import NUMBER  # noqa: E402
+from tests.support.fake_twilio import FakeTwilio, fake_twilio  # noqa: E402
 from tests.support.server import LiveServer  # noqa: E402
 from voxgate.app import create_app  # noqa: E402
 from voxgate.auth.keys import Scope, create_key  # noqa: E402
@@ -100,3 +102,20 @@ async def client(live_server: LiveServer, api_key: str) -> AsyncIterator[httpx.A
 async def anonymous(live_server: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(base_url=live_server.url) as http:
         yield http
+
+
+@pytest.fixture
+async def twilio(
+    live_server: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[FakeTwilio]:
+    """The Twilio fake (tests/support/fake_twilio.py), on this test's event loop, with one
+    number (`NUMBER`) on its account, and voxgate pointed at it."""
+    async with fake_twilio(live_server.url, get_settings().public_url) as fake:
+        fake.add_number(NUMBER)
+        monkeypatch.setenv("VOXGATE_TWILIO_API_URL", fake.url)
+        get_settings.cache_clear()
+        try:
+            yield fake
+        finally:
+            monkeypatch.undo()
+            get_settings.cache_clear()

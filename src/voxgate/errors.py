@@ -46,3 +46,9 @@ class BadGateway(VoxgateError):
     """A vendor this server relies on (an assistant's model) failed."""
 
     status_code = 502
+
+
+class Conflict(VoxgateError):
+    """The request repeats one already carried out (a carrier's webhook replayed)."""
+
+    status_code = 409

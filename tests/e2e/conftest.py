@@ -3,16 +3,13 @@
 import asyncio
 import os
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
 import pytest
 
 from tests.e2e.fake_anthropic import FakeAnthropic
 from tests.e2e.fake_llm import FakeLLM
-from tests.e2e.phone import NUMBER
-from tests.support.fake_twilio import FakeTwilio, fake_twilio
 from tests.support.server import LiveServer
-from voxgate.config import get_settings
 from voxgate.control.call.runner import live_calls
 from voxgate.engine.after_call import AFTER_CALL
 
@@ -70,19 +67,3 @@ def anthropic(fake_anthropic: FakeAnthropic, monkeypatch: pytest.MonkeyPatch) ->
     fake_anthropic.status = 200
     monkeypatch.setenv("VOXGATE_ANTHROPIC_BASE_URL", fake_anthropic.url)
     return fake_anthropic
-
-
-@pytest.fixture
-async def twilio(
-    live_server: LiveServer, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[FakeTwilio]:
-    """The fake, with one number (`NUMBER`) on its account, and voxgate pointed at it."""
-    async with fake_twilio(live_server.url, get_settings().public_url) as fake:
-        fake.add_number(NUMBER)
-        monkeypatch.setenv("VOXGATE_TWILIO_API_URL", fake.url)
-        get_settings.cache_clear()
-        try:
-            yield fake
-        finally:
-            monkeypatch.undo()
-            get_settings.cache_clear()

@@ -8,6 +8,7 @@ DELETE then reach stored rows, not only 404s.
 
 import os
 import uuid
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -16,8 +17,10 @@ from hypothesis import HealthCheck, settings
 from schemathesis import checks
 
 from tests.conftest import new_key
+from tests.support.fake_twilio import FakeTwilio
 from tests.support.server import LiveServer
 from voxgate.app import create_app
+from voxgate.config import get_settings
 from voxgate.kit.openapi import openapi_document
 
 pytestmark = pytest.mark.db
@@ -42,6 +45,18 @@ CREATED: dict[str, list[str]] = {}
 @pytest.fixture(scope="module")
 async def fuzz_key(live_server: LiveServer) -> str:
     return await new_key(f"schemathesis-{os.urandom(4).hex()}")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def twilio_account(live_server: LiveServer) -> Iterator[None]:
+    """Twilio numbers are checked with Twilio when imported: the fake (served in a thread, the
+    fuzzing is synchronous) refuses the generated credentials, as Twilio would."""
+    with LiveServer(FakeTwilio(live_server.url, get_settings().public_url).app) as served:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("VOXGATE_TWILIO_API_URL", served.url)
+            get_settings.cache_clear()
+            yield
+        get_settings.cache_clear()
 
 
 def test_the_fuzzed_document_is_the_served_one(live_server: LiveServer) -> None:

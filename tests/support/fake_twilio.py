@@ -184,6 +184,7 @@ class FakeTwilio:
     def __init__(self, live_url: str, public_url: str) -> None:
         self.live_url, self.public_url = live_url.rstrip("/"), public_url.rstrip("/")
         self.auth_token = AUTH_TOKEN
+        self.api_keys: dict[str, str] = {}  # API key SID → its secret, also accepted
         self.numbers: dict[str, dict[str, str]] = {}  # by E.164 number
         self.calls: dict[str, FakeCall] = {}
         self.requests: list[Request_] = []
@@ -258,7 +259,8 @@ class FakeTwilio:
 
     def _authorized(self, account: str) -> bool:
         last = self.requests[-1].auth
-        return account == ACCOUNT_SID and last == (ACCOUNT_SID, self.auth_token)
+        accepted = {(ACCOUNT_SID, self.auth_token), *self.api_keys.items()}
+        return account == ACCOUNT_SID and last in accepted
 
     @staticmethod
     def _error(status: int, message: str, code: int = 20001) -> JSONResponse:

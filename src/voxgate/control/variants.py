@@ -9,7 +9,7 @@ The unions are documented as unions but validated here, one variant at a time: p
 errors name the branch they tried (`function.function.name`), a path no client ever wrote.
 """
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -27,10 +27,16 @@ from voxgate.wire._variants import VariantModels
 
 # (validated changes, the stored document or None on create) → what to store.
 Prepare = Callable[[Document, Document | None], Document]
+# (what would be stored, the stored document or None on create) → raises to store nothing.
+Check = Callable[[Document, Document | None], Awaitable[None]]
 
 
 def _as_is(changes: Document, stored: Document | None) -> Document:
     return changes
+
+
+async def _accept(data: Document, stored: Document | None) -> None:
+    return None
 
 
 def _documented(union: Any) -> Any:
@@ -87,6 +93,7 @@ def variant_router(
     controller: str,
     summaries: dict[str, str] | None = None,
     prepare: Prepare = _as_is,
+    check: Check = _accept,
     list_operation: str = "findAll",
 ) -> APIRouter:
     router = APIRouter(prefix=path, tags=[tag])
@@ -106,8 +113,9 @@ def variant_router(
         summary=summary.get("create", f"Create {noun}"),
     )
     async def create_one(body: create_body, org: CurrentOrg, session: DbSession) -> Any:  # type: ignore[valid-type]
-        data = prepare(parse_create(models, body), None)
-        row = await Repository(session, kind, org.org_id).create(merge({}, data))
+        data = merge({}, prepare(parse_create(models, body), None))
+        await check(data, None)
+        row = await Repository(session, kind, org.org_id).create(data)
         return JSONResponse(kind.render(row), status_code=201)
 
     @router.patch(
@@ -125,7 +133,9 @@ def variant_router(
         repo = Repository(session, kind, org.org_id)
         row = await repo.get(str(id))
         changes = prepare(parse_update(models, row.data[models.key], body), row.data)
-        row = await repo.update(row, merge(row.data, changes))
+        data = merge(row.data, changes)
+        await check(data, row.data)
+        row = await repo.update(row, data)
         return JSONResponse(kind.render(row))
 
     add_read_and_delete(router, kind, response, controller, summary, list_operation)

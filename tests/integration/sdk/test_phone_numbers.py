@@ -1,5 +1,7 @@
 """The official Python SDK (vapi-server-sdk 3.0.0), pointed at voxgate, manages phone numbers."""
 
+from collections.abc import Iterator
+
 import pytest
 from vapi import Vapi
 from vapi.core.api_error import ApiError
@@ -9,19 +11,39 @@ from vapi.phone_numbers import (
     UpdatePhoneNumbersRequestBody_Twilio,
 )
 
+from tests.support.fake_twilio import ACCOUNT_SID, FakeTwilio
 from tests.support.server import LiveServer
+from voxgate.config import get_settings
 
 pytestmark = pytest.mark.db
 
 AUTH_TOKEN = "tw-auth-token-0123456789abcdef-TOK1"
 
 
+@pytest.fixture
+def twilio_account(live_server: LiveServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Importing a Twilio number checks it with Twilio: the fake, holding the number, served
+    in a thread of its own (the SDK is synchronous and blocks this test's event loop)."""
+    fake = FakeTwilio(live_server.url, get_settings().public_url)
+    fake.add_number("+14155550100")
+    fake.auth_token = AUTH_TOKEN
+    with LiveServer(fake.app) as served:
+        monkeypatch.setenv("VOXGATE_TWILIO_API_URL", served.url)
+        get_settings.cache_clear()
+        try:
+            yield
+        finally:
+            monkeypatch.undo()
+            get_settings.cache_clear()
+
+
+@pytest.mark.usefixtures("twilio_account")
 def test_sdk_phone_number_lifecycle(live_server: LiveServer, api_key: str) -> None:
     vapi = Vapi(token=api_key, base_url=live_server.url)
     twilio = vapi.phone_numbers.create(
         request=CreatePhoneNumbersRequest_Twilio(
             number="+14155550100",
-            twilio_account_sid="AC0123456789abcdef0123456789abcdef",
+            twilio_account_sid=ACCOUNT_SID,
             twilio_auth_token=AUTH_TOKEN,
             name="Front desk",
         )

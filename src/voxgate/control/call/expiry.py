@@ -2,7 +2,9 @@
 process left `in-progress` or `queued`.
 
 - While the server runs, `expire_queued` ends a `vapi.websocketCall` still `queued`
-  `websocket_connect_timeout_seconds` after it was created (`…-transport-never-connected`).
+  `websocket_connect_timeout_seconds` after it was created (`…-transport-never-connected`), and
+  an `inboundPhoneCall` still `ringing` as long (the carrier never opened its media stream:
+  the caller hung up first, or the stream was refused).
 - At startup, `recover` also ends every `in-progress` call (`…-vapifault-worker-died`): one
   process serves every call, so none of them can still be live. Issue 6's scale-out (many
   processes) replaces "at startup" with "by the surviving processes", per call's owner.
@@ -13,7 +15,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 import structlog
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from voxgate.control.call.service import kind as calls
@@ -25,6 +27,7 @@ from voxgate.kit.time import iso, utcnow
 NEVER_CONNECTED = "call.in-progress.error-providerfault-transport-never-connected"
 WORKER_DIED = "call.in-progress.error-vapifault-worker-died"
 WEBSOCKET_CALL = "vapi.websocketCall"
+INBOUND_CALL = "inboundPhoneCall"
 log = structlog.get_logger()
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -42,7 +45,7 @@ async def _end(
             if call_id in live:
                 continue  # its client has just connected
             row = await session.get(CallRow, call_id)  # read again: it may have moved on
-            if row is None or row.status not in ("queued", "in-progress"):
+            if row is None or row.status not in ("queued", "ringing", "in-progress"):
                 continue
             repo = Repository(session, calls, row.org_id)
             changes = {"status": "ended", "endedAt": iso(utcnow()), "endedReason": reason}
@@ -55,15 +58,18 @@ async def _end(
 async def end_unconnected(
     timeout_seconds: float, live: set[str], sessions: Sessions | None = None
 ) -> int:
-    """Ends the websocket calls queued longer than the timeout; `live` are calls whose client
-    has just connected in this process (their row still says `queued` for a moment)."""
+    """Ends the websocket calls queued (and the inbound calls ringing) longer than the timeout;
+    `live` are calls whose client has just connected in this process (their row still says
+    `queued` or `ringing` for a moment)."""
     sessions = sessions or get_sessionmaker()
     cutoff = utcnow() - timedelta(seconds=timeout_seconds)
     async with sessions() as session:
         ids = await session.scalars(
             select(CallRow.id).where(
-                CallRow.status == "queued",
-                CallRow.type == WEBSOCKET_CALL,
+                or_(
+                    and_(CallRow.status == "queued", CallRow.type == WEBSOCKET_CALL),
+                    and_(CallRow.status == "ringing", CallRow.type == INBOUND_CALL),
+                ),
                 CallRow.created_at < cutoff,
             )
         )

@@ -1,37 +1,69 @@
 """Runs a stored call over a connected socket: the websocket transport's and every carrier's
 media stream's (telephony/). A call that names no assistant first asks its server for one
-(`assistant-request`, assistant_request.py); then the engine's `CallSession` runs it until
+(`assistant-request`, assistant_request.py): when that fails on a phone call whose number has a
+`fallbackDestination`, the caller is transferred there (VAPI-BEHAVIOUR §4.2 "Failure"), the
+call ending with the failure's reason; then the engine's `CallSession` runs it until
 either side ends it, registered so the control and listen URLs find it.
 """
 
 from typing import Any
 
+import structlog
+
+from voxgate.control.call import assistant_request as asking
 from voxgate.control.call.assistant_request import Refused, ask, needs_assistant
 from voxgate.control.call.live import DbCallStore, NoAssistant, call_info, resolve_squad
+from voxgate.control.call.phone_number import call_phone_number
 from voxgate.control.call.registry import registered
 from voxgate.control.call.server_messages import DbServerMessages
 from voxgate.control.crud import render_envelope
 from voxgate.db.models import Call as CallRow
 from voxgate.engine.announce import Announcer
-from voxgate.engine.ports import ClientSocket, PhoneLine
+from voxgate.engine.ports import ClientSocket, PhoneLine, TransferFailed
 from voxgate.engine.session import CallSession
 from voxgate.kit.time import iso, utcnow
 
+log = structlog.get_logger()
 POLICY_VIOLATION = 1008
 live_calls: set[str] = set()  # calls with a connected client or media stream, in this process
+# The server gave no usable answer (§4.2 "Failure"): a phone call goes to the fallback.
+FALLBACK_REASONS = (asking.FAILED, asking.INVALID, asking.NO_ASSISTANT, asking.NO_SERVER)
+
+
+async def _fall_back(store: DbCallStore, call: dict[str, Any], phone: PhoneLine | None) -> bool:
+    """Transfers the caller to the number's `fallbackDestination`; False when there is none
+    (or the carrier refused it, and the call is hung up as without one)."""
+    number = await call_phone_number(store.org_id, call) if phone is not None else None
+    destination = (number or {}).get("fallbackDestination")
+    if phone is None or not isinstance(destination, dict):
+        return False
+    try:
+        await phone.transfer(destination)
+    except TransferFailed as error:
+        log.warning("the fallback destination refused the call", error=str(error))
+        return False
+    return True
 
 
 async def _choose_assistant(
-    socket: ClientSocket, store: DbCallStore, call: dict[str, Any], audio_format: Any
+    socket: ClientSocket,
+    store: DbCallStore,
+    call: dict[str, Any],
+    audio_format: Any,
+    phone: PhoneLine | None,
 ) -> dict[str, Any] | None:
     """The call with the assistant its server chose stored on it, or None once the call has
-    ended because the server chose none (saying its error first, if it sent one)."""
+    ended because the server chose none (saying its error first, if it sent one, or
+    transferred to the number's fallback)."""
     server = DbServerMessages(store, None)
     chosen = await ask(server, store.org_id)
     if isinstance(chosen, Refused):
         announcer = Announcer(audio_format, store, socket, server)
+        spoken = chosen.spoken
+        if chosen.reason in FALLBACK_REASONS and await _fall_back(store, call, phone):
+            spoken = None  # the caller has left for the fallback
         try:
-            await announcer.end(chosen.reason, chosen.spoken)
+            await announcer.end(chosen.reason, spoken)
         finally:
             await server.flush()
         return None
@@ -50,7 +82,7 @@ async def run_call(
     call: dict[str, Any] = row.data
     store = DbCallStore(row.org_id, row.id, render_envelope(row))
     if needs_assistant(call):
-        found = await _choose_assistant(socket, store, call, audio_format)
+        found = await _choose_assistant(socket, store, call, audio_format, phone)
         if found is None:
             return
         call = found

@@ -68,6 +68,7 @@ router.include_router(
             "list": "List the phone numbers of the caller's organization",
         },
         prepare=service.prepare,
+        check=service.connect,
         list_operation="list",
     )
 )

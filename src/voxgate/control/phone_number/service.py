@@ -1,18 +1,33 @@
-"""Phone-number rules beyond plain storage: legacy server fields, secrets, search.
+"""Phone-number rules beyond plain storage: legacy server fields, secrets, search, and
+importing a number from its carrier.
 
-Importing a number (twilio, vonage, telnyx) only stores it: nothing calls the carrier yet, so
-credentials are not checked and no webhook is configured there. That comes with the telephony
-issue, which will do it here, before the row is written.
+A provider with a registered carrier (control/call/carriers.py: Twilio) is asked, before the row
+is written, whether its account holds the number, and points the number's calls at voxgate; a
+PATCH that changes the number or its credentials asks again, so a stored number always answers.
+The carrier refusing is a 400 in its words (nothing stored), the carrier unreachable a 502.
+Providers without a carrier (vonage, telnyx, byo-phone-number, vapi) are stored as sent.
 """
 
 from typing import Any
 
 from sqlalchemy import ColumnElement, or_
 
+from voxgate.control.call.carriers import CARRIERS, CarrierError
 from voxgate.control.crud import Document, render_envelope
 from voxgate.control.secrets import keep_masked_echoes, masked
 from voxgate.db.models import PhoneNumber as PhoneNumberRow
+from voxgate.errors import BadGateway, BadRequest
 from voxgate.wire.phone_number import SECRETS
+
+# What the carrier checks: a change to any of them is checked again.
+_CARRIER_FIELDS = (
+    "number",
+    "twilioAccountSid",
+    "twilioAuthToken",
+    "twilioApiKey",
+    "twilioApiSecret",
+    "credentialId",
+)
 
 # Legacy top-level field → the `server` key it stands for (VAPI-BEHAVIOUR §1.8, §4.1).
 _LEGACY_SERVER_FIELDS = {"serverUrl": "url", "serverUrlSecret": "secret"}
@@ -45,6 +60,21 @@ def prepare(changes: Document, stored: Document | None) -> Document:
         return {**_apply_legacy_server_fields(changes, {}), "status": "active"}
     changes = keep_masked_echoes(changes, stored, SECRETS)
     return _apply_legacy_server_fields(changes, stored)
+
+
+async def connect(number: Document, stored: Document | None) -> None:
+    """Imports `number` from its carrier (on create, or when what the carrier checks changed)."""
+    carrier = CARRIERS.get(str(number.get("provider")))
+    if carrier is None:
+        return
+    if stored is not None and all(number.get(f) == stored.get(f) for f in _CARRIER_FIELDS):
+        return
+    try:
+        await carrier.import_number(number)
+    except CarrierError as error:
+        if error.status is not None and 400 <= error.status < 500:
+            raise BadRequest(str(error)) from error
+        raise BadGateway(str(error)) from error
 
 
 def render(row: PhoneNumberRow) -> Document:

@@ -6,6 +6,7 @@ fake on loopback in the tests). Every failure, Twilio's refusal or an unreachabl
 `CarrierError` with Twilio's own message.
 """
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -31,6 +32,20 @@ def credentials(number: dict[str, Any]) -> tuple[str, str, str]:
     return account, account, str(number.get("twilioAuthToken") or "")
 
 
+def _refused_page(error: TwilioException) -> tuple[int, str] | None:
+    """(status, Twilio's message) of a list request Twilio refused: the library raises a bare
+    `TwilioException("Unable to fetch page", response)` for those, not a `TwilioRestException`."""
+    response = error.args[1] if len(error.args) > 1 else None
+    status = getattr(response, "status_code", None)
+    if not isinstance(status, int):
+        return None
+    try:
+        said = json.loads(getattr(response, "text", "")).get("message")
+    except (ValueError, AttributeError):
+        said = None
+    return status, str(said or f"HTTP {status}")
+
+
 @asynccontextmanager
 async def _client(number: dict[str, Any]) -> AsyncIterator[Client]:
     account, username, password = credentials(number)
@@ -41,7 +56,12 @@ async def _client(number: dict[str, Any]) -> AsyncIterator[Client]:
         yield client
     except TwilioRestException as error:
         raise CarrierError(f"Twilio Error: {error.msg}", error.status) from error
-    except (TwilioException, aiohttp.ClientError, TimeoutError) as error:
+    except TwilioException as error:
+        refused = _refused_page(error)
+        if refused is None:
+            raise CarrierError(f"Twilio could not be reached: {error}") from error
+        raise CarrierError(f"Twilio Error: {refused[1]}", refused[0]) from error
+    except (aiohttp.ClientError, TimeoutError) as error:
         raise CarrierError(f"Twilio could not be reached: {error}") from error
     finally:
         await http.close()

@@ -1,5 +1,6 @@
-"""Twilio's requests of voxgate: the media stream of an answered call (below). Every request is
-checked against `X-Twilio-Signature` with the auth token of the call's number first."""
+"""Twilio's requests of voxgate: a call to an imported number (inbound.py) and the media
+stream of an answered call (below). Every request is checked against `X-Twilio-Signature` with
+the auth token of the call's number first."""
 
 from typing import Any
 
@@ -12,10 +13,12 @@ from voxgate.db.models import Call as CallRow
 from voxgate.db.session import get_sessionmaker
 from voxgate.telephony.twilio import signature
 from voxgate.telephony.twilio.client import TwilioRest
+from voxgate.telephony.twilio.inbound import router as inbound
 from voxgate.telephony.twilio.stream import AUDIO_FORMAT, TwilioLeg, wait_for_start
 from voxgate.telephony.twilio.twiml import STREAM_PATH
 
 router = APIRouter()
+router.include_router(inbound)
 JOINABLE = ("queued", "ringing")  # the stream opens when the call is answered
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from tests.support.assistants import RUNNABLE
+from tests.support.fake_twilio import ACCOUNT_SID, FakeTwilio
 from tests.support.fake_webhook import FakeWebhook, fake_webhook
 from tests.support.reference import assert_matches
 from tests.support.server import LiveServer
@@ -24,6 +25,13 @@ from voxgate.db.models import Org
 pytestmark = pytest.mark.db
 ASK = {"type": "assistant-request", "timestamp": 1}
 TOKEN = "auth-token-0123456789abcdef"
+
+
+@pytest.fixture(autouse=True)
+def twilio_account(twilio: FakeTwilio) -> None:
+    """Importing a Twilio number checks it with Twilio: the fake's account holds it."""
+    twilio.add_number("+14155550123")
+    twilio.auth_token = TOKEN
 
 
 @pytest.fixture
@@ -41,7 +49,7 @@ def org_server() -> Iterator[FakeWebhook]:
 def twilio(url: str) -> dict[str, Any]:
     return {
         "provider": "twilio", "number": "+14155550123", "name": "Front line",
-        "twilioAccountSid": "AC0123456789abcdef0123456789abcdef", "twilioAuthToken": TOKEN,
+        "twilioAccountSid": ACCOUNT_SID, "twilioAuthToken": TOKEN,
         "server": {"url": url, "secret": "number-secret", "headers": {"X-Key": "k-1"}},
     }  # fmt: skip
 

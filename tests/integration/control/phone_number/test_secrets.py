@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
+from tests.support.fake_twilio import ACCOUNT_SID, FakeTwilio
 from tests.support.reference import assert_matches
 from voxgate.config import get_settings
 from voxgate.db.models import PhoneNumber
@@ -18,14 +19,15 @@ API_SECRET = "tw-api-secret-0123456789abcdef-SEC2"
 SERVER_SECRET = "server-secret-0123456789abcdef-SRV3"
 LEGACY_SECRET = "legacy-secret-0123456789abcdef-LEG4"
 SIP_PASSWORD = "sip-password-0123456789-PWD5"
+API_KEY = "SK0123456789abcdef0123456789abcdef"
 SECRETS = (AUTH_TOKEN, API_SECRET, SERVER_SECRET, LEGACY_SECRET, SIP_PASSWORD)
 
 TWILIO = {
     "provider": "twilio",
     "number": "+14155550100",
-    "twilioAccountSid": "AC0123456789abcdef0123456789abcdef",
+    "twilioAccountSid": ACCOUNT_SID,
     "twilioAuthToken": AUTH_TOKEN,
-    "twilioApiKey": "SK0123456789abcdef0123456789abcdef",
+    "twilioApiKey": API_KEY,
     "twilioApiSecret": API_SECRET,
     "server": {"url": "https://example.com/hooks", "secret": SERVER_SECRET},
 }
@@ -36,6 +38,13 @@ VAPI = {
     "serverUrlSecret": LEGACY_SECRET,
     "authentication": {"username": "desk-user-0123456789", "password": SIP_PASSWORD},
 }
+
+
+@pytest.fixture(autouse=True)
+def twilio_account(twilio: FakeTwilio) -> None:
+    """The fake Twilio account holds the number and knows the API key (importing checks)."""
+    twilio.add_number(TWILIO["number"])  # type: ignore[arg-type]
+    twilio.api_keys[API_KEY] = API_SECRET
 
 
 def masked(secret: str) -> str:
@@ -58,12 +67,14 @@ async def stored(id: str) -> dict[str, Any]:
     return data
 
 
-async def test_secrets_never_leave_in_full(client: httpx.AsyncClient) -> None:
+async def test_secrets_never_leave_in_full(client: httpx.AsyncClient, twilio: FakeTwilio) -> None:
     responses: list[httpx.Response] = []
-    twilio = await client.post("/phone-number", json=TWILIO)
+    imported = await client.post("/phone-number", json=TWILIO)
+    # An API key pair, when set, is what voxgate signs in to Twilio with.
+    assert {r.auth for r in twilio.requests} == {(API_KEY, API_SECRET)}
     vapi = await client.post("/phone-number", json=VAPI)
-    responses += [twilio, vapi]
-    t, v = twilio.json(), vapi.json()
+    responses += [imported, vapi]
+    t, v = imported.json(), vapi.json()
     assert_matches(t, "TwilioPhoneNumber")
     assert_matches(v, "VapiPhoneNumber")
     assert t["twilioAuthToken"] == masked(AUTH_TOKEN)
