@@ -14,6 +14,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
+from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
 from swagger_ui_bundle import swagger_ui_path
 
 from voxgate import __version__
@@ -21,9 +22,13 @@ from voxgate.auth.keys import get_or_create_org, seed_key
 from voxgate.config import Settings, get_settings
 from voxgate.control.call import carriers, expiry
 from voxgate.control.call.runner import live_calls
+from voxgate.control.drain import drain
+from voxgate.control.file.router import router as file_router
+from voxgate.control.health import router as health
+from voxgate.control.rate_limit import RateLimit
 from voxgate.control.routes import ROUTERS
 from voxgate.db.session import get_sessionmaker
-from voxgate.errors import BadRequest, VoxgateError
+from voxgate.errors import BadRequest, PayloadTooLarge, VoxgateError
 from voxgate.kit.openapi import openapi_document
 from voxgate.kit.validation import messages
 from voxgate.telephony.router import CARRIERS
@@ -47,7 +52,7 @@ def _error(status: int, body: dict[str, Any]) -> JSONResponse:
 
 async def _voxgate_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, VoxgateError)
-    return _error(exc.status_code, exc.body())
+    return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -72,6 +77,10 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
             "statusCode": 404,
         }
         return _error(404, body)
+    if exc.status_code == 413:  # FastAPI's body limit (max_body_size), its limit in the scope
+        limit = request.scope.get(MAX_BODY_SIZE_SCOPE_KEY)
+        message = f"The request body is larger than this server's limit of {limit} bytes."
+        return _error(413, PayloadTooLarge(message).body())
     # e.g. FastAPI's 400 for a body that is not UTF-8: every error body carries `error`.
     phrase = HTTPStatus(exc.status_code).phrase
     body = {"message": exc.detail, "error": phrase, "statusCode": exc.status_code}
@@ -93,7 +102,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await expiry.recover(timeout)
         sweeper = asyncio.create_task(expiry.expire_queued(timeout, live_calls))
         # Server messages go out from the database: pending ones left by the last run first.
-        outbox = asyncio.create_task(Outbox().run())
+        drain.outbox = Outbox()
+        outbox = asyncio.create_task(drain.outbox.run())
         yield
         for task in (sweeper, outbox):
             task.cancel()
@@ -108,6 +118,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
+        max_body_size=settings.max_body_bytes,  # FastAPI's: cut off as it streams in
     )
     app.add_exception_handler(VoxgateError, _voxgate_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
@@ -115,8 +126,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(Exception, _unexpected)
 
     for router in ROUTERS:
-        app.include_router(router)
+        uploads = settings.max_upload_bytes if router is file_router else None
+        app.include_router(router, max_body_size=uploads)
     app.include_router(telephony)
+    app.include_router(health)
+    if settings.rate_limit:
+        app.add_middleware(
+            RateLimit, limit=settings.rate_limit, storage=settings.rate_limit_storage
+        )
     carriers.register(CARRIERS)
 
     app.mount("/docs/assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
