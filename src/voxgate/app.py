@@ -14,7 +14,6 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
-from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
 from swagger_ui_bundle import swagger_ui_path
 
 from voxgate import __version__
@@ -22,8 +21,8 @@ from voxgate.auth.keys import get_or_create_org, seed_key
 from voxgate.config import Settings, get_settings
 from voxgate.control.call import carriers, expiry
 from voxgate.control.call.runner import live_calls
+from voxgate.control.body_limit import BodyLimit
 from voxgate.control.drain import drain
-from voxgate.control.file.router import router as file_router
 from voxgate.control.health import router as health
 from voxgate.control.rate_limit import RateLimit
 from voxgate.control.routes import ROUTERS
@@ -77,10 +76,8 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
             "statusCode": 404,
         }
         return _error(404, body)
-    if exc.status_code == 413:  # FastAPI's body limit (max_body_size), its limit in the scope
-        limit = request.scope.get(MAX_BODY_SIZE_SCOPE_KEY)
-        message = f"The request body is larger than this server's limit of {limit} bytes."
-        return _error(413, PayloadTooLarge(message).body())
+    if exc.status_code == 413:  # control/body_limit.py
+        return _error(413, PayloadTooLarge(exc.detail).body())
     # e.g. FastAPI's 400 for a body that is not UTF-8: every error body carries `error`.
     phrase = HTTPStatus(exc.status_code).phrase
     body = {"message": exc.detail, "error": phrase, "statusCode": exc.status_code}
@@ -118,7 +115,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
-        max_body_size=settings.max_body_bytes,  # FastAPI's: cut off as it streams in
     )
     app.add_exception_handler(VoxgateError, _voxgate_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
@@ -126,10 +122,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(Exception, _unexpected)
 
     for router in ROUTERS:
-        uploads = settings.max_upload_bytes if router is file_router else None
-        app.include_router(router, max_body_size=uploads)
+        app.include_router(router)
     app.include_router(telephony)
     app.include_router(health)
+    app.add_middleware(
+        BodyLimit,
+        body_limit=settings.max_body_bytes,
+        upload_limit=settings.max_upload_bytes,
+    )
     if settings.rate_limit:
         app.add_middleware(
             RateLimit, limit=settings.rate_limit, storage=settings.rate_limit_storage
