@@ -35,13 +35,11 @@ async def _database_answers() -> bool:
 
 @router.get("/health")
 async def health() -> JSONResponse:
+    answers = await _database_answers()
+    status = "draining" if drain.draining else "ok"
     body: dict[str, Any] = {
-        "status": "ok",
+        "status": status if answers else "database-unreachable",
         "activeCalls": len(live_calls),
         "draining": drain.draining,
     }
-    if not await _database_answers():
-        body["status"] = "database-unreachable"
-    elif drain.draining:
-        body["status"] = "draining"
     return JSONResponse(body, 200 if body["status"] == "ok" else 503)
