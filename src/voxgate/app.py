@@ -19,9 +19,9 @@ from swagger_ui_bundle import swagger_ui_path
 from voxgate import __version__
 from voxgate.auth.keys import get_or_create_org, seed_key
 from voxgate.config import Settings, get_settings
+from voxgate.control.body_limit import BodyLimit
 from voxgate.control.call import carriers, expiry
 from voxgate.control.call.runner import live_calls
-from voxgate.control.body_limit import BodyLimit
 from voxgate.control.drain import drain
 from voxgate.control.health import router as health
 from voxgate.control.rate_limit import RateLimit
