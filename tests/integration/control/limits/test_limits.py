@@ -8,6 +8,7 @@ of its own and drives it in process (its requests never reach the database).
 
 import asyncio
 from collections.abc import Iterator
+from functools import cache
 from typing import Any
 
 import httpx
@@ -15,6 +16,7 @@ import pytest
 from fastapi import FastAPI
 from openapi_schema_validator import OAS30Validator
 
+from tests.integration.control.call.test_call_expiry import rewrite
 from tests.support.assistants import RUNNABLE
 from voxgate.app import create_app
 from voxgate.config import Settings, get_settings
@@ -25,10 +27,15 @@ pytestmark = pytest.mark.db
 WEBSOCKET = {"transport": {"provider": "vapi.websocket"}}
 
 
+@cache
+def _error_schema() -> dict[str, Any]:
+    schema: dict[str, Any] = openapi_document(create_app())["components"]["schemas"]
+    return schema["ErrorResponse"]
+
+
 def assert_vapi_error(body: Any, status: int) -> None:
     """The body is Vapi's error shape, as our OpenAPI document declares it."""
-    document = openapi_document(create_app())
-    OAS30Validator({**document["components"]["schemas"]["ErrorResponse"]}).validate(body)
+    OAS30Validator(_error_schema()).validate(body)
     assert body["statusCode"] == status
 
 
@@ -67,9 +74,8 @@ async def test_a_call_past_the_orgs_limit_is_refused_until_one_ends(
     async with httpx.AsyncClient(base_url=live_server.url, headers=headers) as other:
         assert (await new_call(other)).status_code == 201
 
-    # The first call ends (its client never connected: the sweep's way, written as it does).
-    from tests.integration.control.call.test_call_expiry import rewrite
-
+    # The first call ends (written behind the API's back; tests/e2e/test_call_concurrency.py
+    # ends a real one).
     await rewrite(first.json()["id"], status="ended")
     again = await new_call(client)
     assert again.status_code == 201, again.text
@@ -85,8 +91,6 @@ async def test_simultaneous_creates_cannot_both_take_the_last_slot(
 async def test_every_active_status_holds_a_slot(
     client: httpx.AsyncClient, one_call_each: None
 ) -> None:
-    from tests.integration.control.call.test_call_expiry import rewrite
-
     first = (await new_call(client)).json()
     for status in ("ringing", "in-progress", "forwarding"):
         await rewrite(first["id"], status=status)
