@@ -19,11 +19,15 @@ from swagger_ui_bundle import swagger_ui_path
 from voxgate import __version__
 from voxgate.auth.keys import get_or_create_org, seed_key
 from voxgate.config import Settings, get_settings
+from voxgate.control.body_limit import BodyLimit
 from voxgate.control.call import carriers, expiry
 from voxgate.control.call.runner import live_calls
+from voxgate.control.drain import drain
+from voxgate.control.health import router as health
+from voxgate.control.rate_limit import RateLimit
 from voxgate.control.routes import ROUTERS
 from voxgate.db.session import get_sessionmaker
-from voxgate.errors import BadRequest, VoxgateError
+from voxgate.errors import BadRequest, PayloadTooLarge, VoxgateError
 from voxgate.kit.openapi import openapi_document
 from voxgate.kit.validation import messages
 from voxgate.telephony.router import CARRIERS
@@ -47,7 +51,7 @@ def _error(status: int, body: dict[str, Any]) -> JSONResponse:
 
 async def _voxgate_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, VoxgateError)
-    return _error(exc.status_code, exc.body())
+    return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -72,6 +76,8 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
             "statusCode": 404,
         }
         return _error(404, body)
+    if exc.status_code == 413:  # control/body_limit.py
+        return _error(413, PayloadTooLarge(exc.detail).body())
     # e.g. FastAPI's 400 for a body that is not UTF-8: every error body carries `error`.
     phrase = HTTPStatus(exc.status_code).phrase
     body = {"message": exc.detail, "error": phrase, "statusCode": exc.status_code}
@@ -93,7 +99,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await expiry.recover(timeout)
         sweeper = asyncio.create_task(expiry.expire_queued(timeout, live_calls))
         # Server messages go out from the database: pending ones left by the last run first.
-        outbox = asyncio.create_task(Outbox().run())
+        drain.outbox = Outbox()
+        outbox = asyncio.create_task(drain.outbox.run())
         yield
         for task in (sweeper, outbox):
             task.cancel()
@@ -117,6 +124,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     app.include_router(telephony)
+    app.include_router(health)
+    app.add_middleware(
+        BodyLimit,
+        body_limit=settings.max_body_bytes,
+        upload_limit=settings.max_upload_bytes,
+    )
+    if settings.rate_limit:
+        app.add_middleware(
+            RateLimit, limit=settings.rate_limit, storage=settings.rate_limit_storage
+        )
     carriers.register(CARRIERS)
 
     app.mount("/docs/assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")

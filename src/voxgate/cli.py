@@ -26,15 +26,16 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Interface to bind.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
 ) -> None:
-    """Apply migrations, then serve the API."""
+    """Apply migrations, then serve the API; SIGTERM lets live calls finish first."""
     from voxgate.app import create_app
     from voxgate.db.migrate import upgrade
     from voxgate.logging import configure
+    from voxgate.serve import DrainingServer
 
     settings = get_settings()
     configure(settings.log_level)
     upgrade()
-    uvicorn.run(
+    config = uvicorn.Config(
         create_app(settings),
         host=host or settings.host,
         port=port or settings.port,
@@ -43,6 +44,8 @@ def serve(
         # cost of CPU on every frame (7% of a loaded server in bench/calls.py); off.
         ws_per_message_deflate=False,
     )
+    # SIGTERM drains the calls first (serve.py).
+    DrainingServer(config, settings.drain_seconds).run()
 
 
 @db_app.command("upgrade")

@@ -4,7 +4,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field
+from limits import parse
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -41,9 +42,45 @@ class Settings(BaseSettings):
     twilio_api_url: str = Field(
         default="https://api.twilio.com", description="Twilio's REST API root (scheme and host)."
     )
+    # Limits and shutdown (issue 6).
+    max_concurrent_calls_per_org: int | None = Field(
+        default=None,
+        gt=0,
+        description="Calls an org may have queued, ringing, in progress or forwarding at once; "
+        "a create beyond it is a 429 (unset: unlimited).",
+    )
+    rate_limit: str | None = Field(
+        default=None,
+        description='Requests per API key, in the `limits` library\'s notation ("100/second", '
+        '"1000 per minute"); beyond it a 429 with Retry-After (unset: off).',
+    )
+    rate_limit_storage: str = Field(
+        default="async+memory://",
+        description="Where the rate limit's counts live (a `limits` storage URI): this "
+        "process's memory, or e.g. async+redis://host:6379 shared by several processes.",
+    )
+    max_body_bytes: int = Field(
+        default=10 * 1024 * 1024, gt=0, description="A request body larger than this is a 413."
+    )
+    max_upload_bytes: int = Field(
+        default=100 * 1024 * 1024, gt=0, description="The largest `POST /file` upload."
+    )
+    drain_seconds: float = Field(
+        default=25.0,
+        ge=0,
+        description="On SIGTERM, live calls may go on this long; the rest then end "
+        "(worker-shutdown).",
+    )
     log_level: str = "info"
     host: str = "127.0.0.1"
     port: int = 8000
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _rate_limit_parses(cls, value: str | None) -> str | None:
+        if value:
+            parse(value)  # a ValueError names the notation it expected
+        return value or None
 
     @property
     def resolved_database_url(self) -> str:

@@ -11,9 +11,10 @@ INVALID_KEY = (
 class VoxgateError(Exception):
     status_code: int = 500
 
-    def __init__(self, message: str | list[str]) -> None:
+    def __init__(self, message: str | list[str], headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.headers = headers or {}
 
     def body(self) -> dict[str, object]:
         return {
@@ -52,3 +53,24 @@ class Conflict(VoxgateError):
     """The request repeats one already carried out (a carrier's webhook replayed)."""
 
     status_code = 409
+
+
+class PayloadTooLarge(VoxgateError):
+    status_code = 413
+
+    def body(self) -> dict[str, object]:
+        # NestJS's wording (PayloadTooLargeException), the same on every Python version.
+        return {**super().body(), "error": "Payload Too Large"}
+
+
+class TooManyRequests(VoxgateError):
+    """A limit was reached (the org's concurrent calls, the key's request rate). Vapi's SDKs
+    retry a 429, honouring Retry-After: nothing was done, so a retry is harmless."""
+
+    status_code = 429
+
+
+class ServiceUnavailable(VoxgateError):
+    """This process is shutting down; another (or this one, restarted) will take the request."""
+
+    status_code = 503

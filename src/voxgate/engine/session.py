@@ -180,7 +180,9 @@ class CallSession:
         if not running.done() and not ending.done():
             await self.end(TOO_LONG)
         ended = await self._wind_down(worker, running, ending)
-        self._after.start(ended, self._lifecycle.started_at, analyse=True)
+        # A server shutting down ended it: its exit must not wait on an LLM's analysis.
+        analyse = self.ended_reason != STOPPED
+        self._after.start(ended, self._lifecycle.started_at, analyse=analyse)
         assert self.ended_reason is not None
         return self.ended_reason
 

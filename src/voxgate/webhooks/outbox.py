@@ -107,6 +107,15 @@ class Outbox:
         """Sends everything due now and waits for the answers (tests drive the outbox so)."""
         await asyncio.gather(*await self.tick())
 
+    async def flush(self) -> None:
+        """Sends what is due until nothing is left to send now (a shutdown); a delivery that
+        failed and waits for its retry stays for the next start."""
+        while True:
+            await self.tick()
+            if not self._tasks:
+                return
+            await asyncio.wait(set(self._tasks))
+
     async def _send_all(self, key: str, ids: list[str]) -> None:
         try:
             for delivery_id in ids:

@@ -27,6 +27,9 @@ from voxgate.webhooks.request import request
 from voxgate.webhooks.target import Target, choose
 
 log = structlog.get_logger()
+# Every call's messages not yet stored, for a shutdown to wait on (control/drain.py): a call's
+# end-of-call report is sent after its socket's handler has returned.
+WRITES: set[asyncio.Task[None]] = set()
 
 
 async def org_server(org_id: str) -> dict[str, Any] | None:
@@ -111,7 +114,9 @@ class DbServerMessages:
         # The assistant as of now: a squad's switch must not redirect what was sent before it.
         task = asyncio.create_task(self._write(self._full(message), self._assistant))
         self._writes.add(task)
+        WRITES.add(task)
         task.add_done_callback(self._writes.discard)
+        task.add_done_callback(WRITES.discard)
 
     async def _write(self, message: dict[str, Any], assistant: dict[str, Any]) -> None:
         async with self._order:

@@ -24,10 +24,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voxgate.config import get_settings
+from voxgate.control.call.concurrency import check_concurrency
 from voxgate.control.call.resolve import NoAssistant
 from voxgate.control.call.squad import resolve_squad
 from voxgate.control.call.stored_tools import missing_tools
 from voxgate.control.crud import Document, Kind, Repository
+from voxgate.control.drain import drain
 from voxgate.control.squad.service import check_squad
 from voxgate.db.base import new_id
 from voxgate.db.models import Assistant as AssistantRow
@@ -191,9 +193,13 @@ async def check_source(session: AsyncSession, org_id: str, data: Document) -> di
 
 
 async def create_call(session: AsyncSession, org_id: str, data: Document) -> CallRow:
+    """Checks and stores a call. A process shutting down refuses it (503), and so does an org
+    at its concurrent-call limit (429, concurrency.py): every way a call starts comes here."""
+    drain.refuse_new_calls()
     named = any(key in data for key in SOURCES)
     check_request(data, server_asked=not named and await _org_has_server(session, org_id))
     plan = await check_source(session, org_id, data)
+    await check_concurrency(session, org_id)  # last: its lock is held until the commit
     call_id = new_id()
     record = {**data, **_server_fields(call_id, data, plan)}
     return await Repository(session, kind, org_id).create(record, id=call_id)

@@ -8,16 +8,20 @@ engine's `CallSession` then runs the call over the socket until either side ends
 """
 
 from fastapi import APIRouter, WebSocket
+from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from voxgate.auth.keys import find_key
 from voxgate.control.call.runner import live_calls, run_call
+from voxgate.control.drain import SHUTTING_DOWN, drain
 from voxgate.db.models import Call as CallRow
 from voxgate.db.session import get_sessionmaker
+from voxgate.errors import ServiceUnavailable
 from voxgate.wire.call_urls import TRANSPORT_PATH
 
 POLICY_VIOLATION = 1008
+TRY_AGAIN_LATER = 1013
 router = APIRouter()
 
 
@@ -73,8 +77,20 @@ async def _joinable(websocket: WebSocket, call_id: str) -> CallRow | str:
     return row
 
 
+async def _refuse_while_draining(websocket: WebSocket) -> None:
+    """A 503 for the handshake (Vapi's error shape), where the server can send one."""
+    body = ServiceUnavailable(SHUTTING_DOWN).body()
+    if "websocket.http.response" in websocket.scope.get("extensions", {}):
+        await websocket.send_denial_response(JSONResponse(body, 503))
+    else:
+        await websocket.close(TRY_AGAIN_LATER, SHUTTING_DOWN)
+
+
 @router.websocket(TRANSPORT_PATH)
 async def transport(websocket: WebSocket, id: str) -> None:
+    if drain.draining:  # the call stays queued: another server may take its client
+        await _refuse_while_draining(websocket)
+        return
     await websocket.accept()
     found = await _joinable(websocket, id)
     if isinstance(found, str):
