@@ -16,6 +16,7 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from voxgate import telemetry
 from voxgate.control.call.service import kind as calls
 from voxgate.control.crud import Repository
 from voxgate.db.models import Call as CallRow
@@ -49,6 +50,8 @@ async def _end(
             await repo.update(row, {**row.data, **changes})
             ended += 1
         await session.commit()
+    for _ in range(ended):
+        telemetry.observer().call_ended(reason)
     return ended
 
 
