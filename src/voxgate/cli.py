@@ -27,12 +27,13 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
 ) -> None:
     """Apply migrations, then serve the API."""
-    from voxgate.app import create_app
-    from voxgate.db.migrate import upgrade
     from voxgate.logging import configure
 
     settings = get_settings()
-    configure(settings.log_level, settings.log_format)
+    configure(settings.log_level, settings.log_format)  # before pipecat's import logs a line
+    from voxgate.app import create_app
+    from voxgate.db.migrate import upgrade
+
     upgrade()
     uvicorn.run(
         create_app(settings),

@@ -15,6 +15,12 @@ import structlog
 from loguru import logger as engine_logger
 
 _handler: logging.Handler | None = None
+# Libraries that log what crosses the wire at DEBUG or INFO: SQL with its parameters (a stored
+# assistant's credentials, a number's carrier token), handshake headers (a bearer key), request
+# dumps. Whatever the level, they log warnings only: no secret may reach a log line
+# (tests/e2e/test_observability.py scans one). Seeing SQL is SQLAlchemy's `echo`, not a level.
+_WIRE = ("sqlalchemy", "aiosqlite", "asyncpg", "websockets", "httpcore", "httpcore2", "hpack",
+         "twilio.http_client")  # fmt: skip
 
 
 def _from_loguru(message: Any) -> None:
@@ -68,6 +74,8 @@ def configure(
     root.addHandler(handler)
     root.setLevel(level_no)
     _handler = handler
+    for name in _WIRE:
+        logging.getLogger(name).setLevel(max(level_no, logging.WARNING))
     # pipecat (the call engine) logs through loguru, at DEBUG unless told: dozens of lines a turn.
     engine_logger.remove()
     engine_logger.add(_from_loguru, level=level_no, format="{message}")

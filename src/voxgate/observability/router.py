@@ -9,7 +9,8 @@ import hmac
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import REGISTRY
+from prometheus_client.exposition import choose_encoder
 
 from voxgate.errors import Unauthorized
 
@@ -29,6 +30,8 @@ def metrics_router(token: str | None) -> APIRouter:
     async def metrics(request: Request) -> Response:
         if not _allowed(request, token):
             raise Unauthorized()
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+        # The format the scraper asks for (OpenMetrics, or the text format it names).
+        encode, content_type = choose_encoder(request.headers.get("accept", ""))
+        return Response(encode(REGISTRY), headers={"Content-Type": content_type})
 
     return router
