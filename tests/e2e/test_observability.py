@@ -2,6 +2,7 @@
 call and its org, carrying none of the secrets the call used)."""
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from websockets.exceptions import ConnectionClosed
 
 from tests.e2e.caller import Caller, fixture_pcm
 from tests.e2e.conftest import calls_settled
@@ -106,6 +108,27 @@ async def test_a_call_moves_the_metrics(
     requests = "voxgate_http_request_duration_seconds_count"
     created = {"method": "POST", "route": "/call", "status": "201"}
     assert value(after, requests, **created) == value(before, requests, **created) + 1
+
+
+async def test_a_failing_provider_is_counted(
+    client: httpx.AsyncClient, live_server: LiveServer, llm: FakeLLM
+) -> None:
+    llm.status = 500
+    errors = {"provider": "custom-llm", "kind": "model"}
+    before = await scrape(client)
+    call = await new_call(client, llm)
+    async with dial(socket_url(live_server, call)) as caller:
+        await caller.quiet()
+        with contextlib.suppress(ConnectionClosed):  # the call may end mid-sentence
+            await caller.speak(fixture_pcm("weather-today.wav"))
+        await caller.silence_until_closed(limit=20)
+    reason = (await ended(client, call["id"]))["endedReason"]
+    assert reason == "pipeline-error-custom-llm-llm-failed"
+    after = await scrape(client)
+    name = "voxgate_provider_errors_total"
+    assert value(after, name, **errors) >= value(before, name, **errors) + 1
+    ended_total = "voxgate_calls_ended_total"
+    assert value(after, ended_total, reason=reason) == value(before, ended_total, reason=reason) + 1
 
 
 async def test_a_call_logs_json_lines_naming_it_and_no_secret(
