@@ -52,7 +52,7 @@ async def run_call(
     `phone` is the carrier's leg of a phone call."""
     call_type = str(row.data.get("type") or "unknown")
     # Every line the call logs names it, pipecat's and its post-call tasks' included (they
-    # inherit this context); logging.py routes pipecat's loguru lines through structlog.
+    # inherit this context); logging.py gives pipecat's loguru lines the same format.
     with bound_contextvars(call_id=row.id, org_id=row.org_id):
         telemetry.observer().call_started(call_type)
         try:
