@@ -154,15 +154,17 @@ async def test_a_call_logs_json_lines_naming_it_and_no_secret(
         key = {"Authorization": f"Bearer {api_key}"}
         async with dial(socket_url(live_server, call), additional_headers=key) as caller:
             await one_turn(caller)
-        await ended(client, call["id"])
+        stored = await ended(client, call["id"])
         await webhook.wait_for("end-of-call-report")
         await calls_settled()
+    call_log = await client.get(f"/call/{call['id']}/call-logs")  # the call's own log
+    assert call_log.status_code == 200 and stored["artifact"]["logUrl"]
     # The secrets did their work: the LLM and the webhook server got them.
     assert f"Bearer {llm_key}" in llm.authorizations
     assert webhook.received[-1].headers["x-vapi-secret"] == webhook_secret
     assert webhook.received[-1].headers["x-api-token"] == header_secret
 
-    text = log.getvalue()
+    text = log.getvalue() + call_log.text
     for secret in (api_key, webhook_secret, header_secret, llm_key, AUTH_TOKEN):
         assert secret not in text
     lines = log.lines()  # every line is JSON
