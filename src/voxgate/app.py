@@ -16,7 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 from swagger_ui_bundle import swagger_ui_path
 
-from voxgate import __version__
+from voxgate import __version__, telemetry
 from voxgate.auth.keys import get_or_create_org, seed_key
 from voxgate.config import Settings, get_settings
 from voxgate.control.body_limit import BodyLimit
@@ -30,6 +30,9 @@ from voxgate.db.session import get_sessionmaker
 from voxgate.errors import BadRequest, PayloadTooLarge, VoxgateError
 from voxgate.kit.openapi import openapi_document
 from voxgate.kit.validation import messages
+from voxgate.observability.http import RequestMetrics
+from voxgate.observability.prometheus import PrometheusObserver
+from voxgate.observability.router import metrics_router
 from voxgate.telephony.router import CARRIERS
 from voxgate.telephony.router import router as telephony
 from voxgate.webhooks.outbox import Outbox
@@ -135,6 +138,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             RateLimit, limit=settings.rate_limit, storage=settings.rate_limit_storage
         )
     carriers.register(CARRIERS)
+    # Operators' view (not Vapi's API): /metrics, and each request timed and logged.
+    telemetry.register(PrometheusObserver())
+    app.include_router(metrics_router(settings.metrics_token))
+    app.add_middleware(RequestMetrics)
 
     app.mount("/docs/assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
 

@@ -27,19 +27,24 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
 ) -> None:
     """Apply migrations, then serve the API; SIGTERM lets live calls finish first."""
-    from voxgate.app import create_app
-    from voxgate.db.migrate import upgrade
     from voxgate.logging import configure
-    from voxgate.serve import DrainingServer
 
     settings = get_settings()
-    configure(settings.log_level)
+    configure(settings.log_level, settings.log_format)  # before pipecat's import logs a line
+    from voxgate.app import create_app
+    from voxgate.db.migrate import upgrade
+    from voxgate.serve import DrainingServer
+
     upgrade()
     config = uvicorn.Config(
         create_app(settings),
         host=host or settings.host,
         port=port or settings.port,
         log_level=settings.log_level.lower(),
+        # uvicorn's lines go through logging.py's handler; each request's line is
+        # observability/http.py's (it names the route and the org), not uvicorn's access log.
+        log_config=None,
+        access_log=False,
         # A call's socket carries raw audio, which per-message deflate barely shrinks at a
         # cost of CPU on every frame (7% of a loaded server in bench/calls.py); off.
         ws_per_message_deflate=False,

@@ -2,7 +2,7 @@
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from limits import parse
 from pydantic import Field, field_validator
@@ -72,6 +72,14 @@ class Settings(BaseSettings):
         "(worker-shutdown).",
     )
     log_level: str = "info"
+    log_format: Literal["console", "json"] = Field(
+        default="console",
+        description="`json`: one JSON object a line (a call's lines carry call_id and org_id).",
+    )
+    metrics_token: str | None = Field(
+        default=None,
+        description="When set, GET /metrics requires `Authorization: Bearer <token>`.",
+    )
     host: str = "127.0.0.1"
     port: int = 8000
 

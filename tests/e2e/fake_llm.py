@@ -48,6 +48,7 @@ class FakeLLM:
     def __init__(self, reply: str) -> None:
         self.reply = reply
         self.requests: list[dict[str, Any]] = []
+        self.authorizations: list[str] = []  # each request's Authorization header
         self.status = 200  # anything else: answered with that status and an error body
         self.tool_call: str | None = None
         self.tool_calls: list[tuple[str, dict[str, Any]]] = []
@@ -80,6 +81,7 @@ class FakeLLM:
     async def _complete(self, request: Request) -> Response:
         body = await request.json()
         self.requests.append(body)
+        self.authorizations.append(request.headers.get("authorization", ""))
         found = next((s for s in self.scripted if s.when(body)), None)
         status = found.status if found else self.status
         reply = found.reply if found else self.reply

@@ -4,6 +4,7 @@ import time
 from dataclasses import dataclass
 from typing import Annotated
 
+import structlog
 from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -54,6 +55,8 @@ async def private_key(
     # Public keys are for browser calls (POST /call/web); they reach no REST operation.
     if found is None or found[1] != "private":
         raise Unauthorized()
+    # Every line the request logs from here names the org (its request line included).
+    structlog.contextvars.bind_contextvars(org_id=found[0])
     return Principal(org_id=found[0])
 
 

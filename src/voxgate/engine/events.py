@@ -25,6 +25,7 @@ from pipecat.services.stt_service import STTService
 from pipecat.services.tts_service import TTSService
 from pipecat.utils.errors import ErrorCategory
 
+from voxgate import telemetry
 from voxgate.engine.conversation import Conversation
 from voxgate.engine.providers.reasons import Room, failure_reason
 
@@ -95,6 +96,7 @@ class ProviderFailure(BaseObserver):
             return
         room = _room(frame.processor)
         if room is not None:
+            telemetry.observer().provider_error(self._providers[room], room)
             await self._end(failure_reason(room, self._providers[room]))
 
 

@@ -10,7 +10,8 @@ in between; this observer files each of its breakdowns as one `TurnLatency`, in 
 - `voiceLatency`: the TTS's time to first audio (its TTFB metric);
 - `turnLatency`: caller silent → the assistant's first audio out.
 
-A greeting is not a turn (nobody fell silent before it), so it is not counted.
+A greeting is not a turn (nobody fell silent before it), so it is not counted. Each turn is
+also reported to the process's `telemetry` observer (in seconds, by part: `model`, `voice`…).
 """
 
 from typing import Any
@@ -24,6 +25,8 @@ from pipecat.observers.user_bot_latency_observer import (
 )
 from pipecat.services.llm_service import LLMService
 from pipecat.services.tts_service import TTSService
+
+from voxgate import telemetry
 
 # TurnLatency field → the PerformanceMetrics average of it.
 _AVERAGES = {
@@ -73,6 +76,9 @@ class TurnMetrics(UserBotLatencyObserver):
             if field is not None and field not in turn:
                 turn[field] = _ms(ttfb.duration_secs)
         self.turns.append(turn)
+        telemetry.observer().turn(
+            {key.removesuffix("Latency"): ms / 1000 for key, ms in turn.items()}
+        )
 
     def performance(self) -> dict[str, Any]:
         """The call's `PerformanceMetrics` (empty when no turn was answered)."""

@@ -20,10 +20,12 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from voxgate import telemetry
 from voxgate.db.models import ServerMessage
 from voxgate.db.session import get_sessionmaker
 from voxgate.kit.backoff import retry_delay
 from voxgate.kit.time import utcnow
+from voxgate.telemetry import WebhookOutcome
 from voxgate.webhooks.auth import headers
 from voxgate.webhooks.oauth2 import TokenError, answered, bearer_token
 from voxgate.webhooks.target import Target
@@ -141,14 +143,19 @@ class Outbox:
             row.attempts += 1
             row.last_status_code, row.last_error = code, error
             row.updated_at = utcnow()
+            outcome: WebhookOutcome = "retried"
             if code is not None and 200 <= code < 300:
-                row.status = "delivered"
+                row.status = outcome = "delivered"
             elif (delay := retry_delay(row.target.get("backoffPlan"), row.attempts, code)) is None:
-                row.status = "failed"
-                log.warning("server message not delivered", url=row.url, code=code, error=error)
+                row.status = outcome = "failed"
+                log.warning(
+                    "server message not delivered", url=row.url, code=code, error=error,
+                    call_id=row.call_id, org_id=row.org_id,
+                )  # fmt: skip
             else:
                 row.next_attempt_at = utcnow() + timedelta(seconds=delay)
             await session.commit()
+        telemetry.observer().webhook(row.type, outcome)
 
     async def run(self, interval: float = 0.2) -> None:
         """Runs until cancelled."""

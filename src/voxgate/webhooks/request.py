@@ -17,11 +17,13 @@ from typing import Any
 import httpx
 import structlog
 
+from voxgate import telemetry
 from voxgate.db.base import new_id
 from voxgate.db.models import ServerMessage
 from voxgate.db.session import get_sessionmaker
 from voxgate.kit.backoff import retry_delay
 from voxgate.kit.time import utcnow
+from voxgate.telemetry import WebhookOutcome
 from voxgate.webhooks.auth import headers
 from voxgate.webhooks.oauth2 import TokenError, answered, bearer_token
 from voxgate.webhooks.target import DEFAULT_TIMEOUT_SECONDS, Target
@@ -44,7 +46,8 @@ def reply_of(body: bytes) -> Reply | None:
 class _Attempts:
     """What happened, for the record."""
 
-    def __init__(self) -> None:
+    def __init__(self, message_type: str) -> None:
+        self.message_type = message_type
         self.count = 0
         self.code: int | None = None
         self.error: str | None = None
@@ -81,6 +84,7 @@ async def _exchange(
         delay = retry_delay(target.get("backoffPlan"), attempts.count, attempts.code)
         if delay is None or time.monotonic() + delay >= deadline:
             return None
+        telemetry.observer().webhook(attempts.message_type, "retried")
         await asyncio.sleep(delay)
 
 
@@ -96,10 +100,12 @@ async def request(
         id=new_id(),  # the HMAC's message id, known before the row is written
     )  # fmt: skip
     body = json.dumps(row.payload)
-    attempts = _Attempts()
+    attempts = _Attempts(row.type)
     async with httpx.AsyncClient() as client:
         reply = await _exchange(client, target, body, row.id, time.monotonic() + timeout, attempts)
-    row.status = "delivered" if reply is not None else "failed"
+    outcome: WebhookOutcome = "delivered" if reply is not None else "failed"
+    row.status = outcome
+    telemetry.observer().webhook(row.type, outcome)
     row.attempts, row.last_status_code, row.last_error = (
         attempts.count,
         attempts.code,

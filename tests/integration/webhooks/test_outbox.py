@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 from tests.support.fake_webhook import FakeWebhook, fake_webhook
@@ -74,6 +75,22 @@ async def send(sessions: Sessions, webhook: FakeWebhook, **target: Any) -> Serve
     return await settled(sessions, await enqueue(org, None, full, MESSAGE, sessions))
 
 
+def outcomes(kind: str = "status-update") -> dict[str, float]:
+    """`voxgate_webhook_deliveries_total` of this message type (the live server's metrics:
+    it runs in this process)."""
+    return {
+        outcome: REGISTRY.get_sample_value(
+            "voxgate_webhook_deliveries_total", {"type": kind, "outcome": outcome}
+        )
+        or 0.0
+        for outcome in ("delivered", "failed", "retried")
+    }
+
+
+def moved(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    return {outcome: after[outcome] - before[outcome] for outcome in before}
+
+
 async def test_the_body_and_the_authentication_headers_arrive(
     sessions: Sessions, webhook: FakeWebhook
 ) -> None:
@@ -107,9 +124,11 @@ async def test_a_failing_server_is_retried_per_the_backoff_plan(
 ) -> None:
     webhook.failures = 2
     plan = {"type": "fixed", "maxRetries": 3, "baseDelaySeconds": 0.2}
+    before = outcomes()
     row = await send(sessions, webhook, backoffPlan=plan)
     assert (row.status, row.attempts, row.last_status_code) == ("delivered", 3, 200)
     assert len(webhook.received) == 3
+    assert moved(before, outcomes()) == {"delivered": 1, "failed": 0, "retried": 2}
 
 
 async def test_retries_run_out_and_without_a_plan_there_is_one_try(
@@ -117,10 +136,12 @@ async def test_retries_run_out_and_without_a_plan_there_is_one_try(
 ) -> None:
     webhook.failures = 100
     plan = {"type": "exponential", "maxRetries": 2, "baseDelaySeconds": 0.1}
+    before = outcomes()
     row = await send(sessions, webhook, backoffPlan=plan)
     assert (row.status, row.attempts, row.last_status_code) == ("failed", 3, 500)
     once = await send(sessions, webhook)
     assert (once.status, once.attempts, once.last_status_code) == ("failed", 1, 500)
+    assert moved(before, outcomes()) == {"delivered": 0, "failed": 2, "retried": 2}
 
 
 async def test_a_server_that_hangs_times_out(sessions: Sessions, webhook: FakeWebhook) -> None:

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
+from tests.integration.webhooks.test_outbox import moved, outcomes
 from tests.support.fake_webhook import FakeWebhook, fake_webhook
 from tests.support.server import LiveServer
 from voxgate.config import get_settings
@@ -94,7 +95,9 @@ async def test_failures_are_retried_per_the_backoff_plan_within_the_deadline(
     org_id, session = await _org_and_rows()
     plan = {"type": "fixed", "maxRetries": 3, "baseDelaySeconds": 0.1}
     target = {"url": webhook.url, "timeoutSeconds": 5, "backoffPlan": plan}
+    before = outcomes("tool-calls")
     assert await live_server.run(request(org_id, None, target, MESSAGE)) == {"results": []}
     row = await _recorded(session, org_id)
     assert (row.status, row.attempts) == ("delivered", 3)
+    assert moved(before, outcomes("tool-calls")) == {"delivered": 1, "failed": 0, "retried": 2}
     await session.close()

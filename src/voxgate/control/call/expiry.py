@@ -18,6 +18,7 @@ import structlog
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from voxgate import telemetry
 from voxgate.control.call.service import kind as calls
 from voxgate.control.crud import Repository
 from voxgate.db.models import Call as CallRow
@@ -52,6 +53,8 @@ async def _end(
             await repo.update(row, {**row.data, **changes})
             ended += 1
         await session.commit()
+    for _ in range(ended):
+        telemetry.observer().call_ended(reason)
     return ended
 
 

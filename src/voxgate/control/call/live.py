@@ -4,6 +4,7 @@ resolved, and its record kept (`DbCallStore`, the engine's `CallStore` port; art
 
 from typing import Any
 
+from voxgate import telemetry
 from voxgate.control.call.artifact_store import save_artifact
 from voxgate.control.call.resolve import NoAssistant, apply_overrides, deep_merge
 from voxgate.control.call.resolve import resolve_assistant as resolve_in
@@ -69,9 +70,12 @@ class DbCallStore:
                 row = await repo.get(self.call_id)
             except NotFound:
                 return  # deleted while live: nothing left to record on
+            ending = changes.get("status") == "ended" and row.status != "ended"
             await repo.update(row, {**row.data, **changes})
             await session.commit()
             self.snapshot = render_envelope(row)
+        if ending:
+            telemetry.observer().call_ended(str(changes.get("endedReason")))
 
     async def save_artifact(self, name: ArtifactName, data: bytes) -> str:
         return await save_artifact(self.call_id, name, data)

@@ -9,7 +9,9 @@ either side ends it, registered so the control and listen URLs find it.
 from typing import Any
 
 import structlog
+from structlog.contextvars import bound_contextvars
 
+from voxgate import telemetry
 from voxgate.control.call import assistant_request as asking
 from voxgate.control.call.assistant_request import Refused, ask, needs_assistant
 from voxgate.control.call.live import DbCallStore, NoAssistant, call_info, resolve_squad
@@ -79,6 +81,23 @@ async def run_call(
 ) -> None:
     """Runs the call until it ends. `audio_format` is the socket's (`transport.audioFormat`);
     `phone` is the carrier's leg of a phone call."""
+    call_type = str(row.data.get("type") or "unknown")
+    # Every line the call logs names it, pipecat's and its post-call tasks' included (they
+    # inherit this context); logging.py gives pipecat's loguru lines the same format.
+    with bound_contextvars(call_id=row.id, org_id=row.org_id):
+        telemetry.observer().call_started(call_type)
+        try:
+            await _run(row, socket, audio_format, phone)
+        finally:
+            telemetry.observer().call_stopped(call_type)
+
+
+async def _run(
+    row: CallRow,
+    socket: ClientSocket,
+    audio_format: dict[str, Any] | None,
+    phone: PhoneLine | None,
+) -> None:
     call: dict[str, Any] = row.data
     store = DbCallStore(row.org_id, row.id, render_envelope(row))
     if needs_assistant(call):

@@ -19,6 +19,7 @@ from fastapi import APIRouter, Request, Response
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from voxgate import telemetry
 from voxgate.config import get_settings
 from voxgate.control.call.assistant_request import NO_SERVER
 from voxgate.control.call.phone_number import number_server
@@ -100,6 +101,7 @@ async def _answer(session: AsyncSession, number: PhoneNumberRow, form: dict[str,
         return twiml.connect_stream(call_id)
     ended = {"status": "ended", "endedReason": NO_SERVER, "endedAt": iso(utcnow())}
     await repository.create({**call, **ended}, id=call_id)
+    telemetry.observer().call_ended(NO_SERVER)
     fallback = number.data.get("fallbackDestination")
     return twiml.transfer_twiml(fallback) if fallback else twiml.hang_up()
 

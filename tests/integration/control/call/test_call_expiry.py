@@ -16,11 +16,14 @@ from typing import Any
 
 import httpx
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from tests.support.assistants import RUNNABLE
+from tests.support.server import LiveServer
 from voxgate.config import get_settings
+from voxgate.control.call.expiry import end_unconnected
 from voxgate.db.models import Call as CallRow
 from voxgate.kit.time import iso, utcnow
 
@@ -120,3 +123,19 @@ async def test_an_ended_call_stays_as_it_ended(client: httpx.AsyncClient) -> Non
     async with server_process():
         stored = (await client.get(f"/call/{call['id']}")).json()
     assert stored["endedReason"] == "customer-ended-call"
+
+
+def ended_total(reason: str) -> float:
+    """`voxgate_calls_ended_total` of the test server (it runs in this process)."""
+    return REGISTRY.get_sample_value("voxgate_calls_ended_total", {"reason": reason}) or 0.0
+
+
+async def test_each_expired_call_is_counted_as_ended(
+    client: httpx.AsyncClient, live_server: LiveServer
+) -> None:
+    call = await new_call(client)
+    await rewrite(call["id"], created_at=utcnow() - timedelta(minutes=5))
+    before = ended_total(NEVER_CONNECTED)
+    count = await live_server.run(end_unconnected(60.0, set()))  # the sweep, run now
+    assert (await client.get(f"/call/{call['id']}")).json()["endedReason"] == NEVER_CONNECTED
+    assert count >= 1 and ended_total(NEVER_CONNECTED) == before + count

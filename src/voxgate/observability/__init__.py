@@ -1,0 +1,1 @@
+"""What operators watch: Prometheus metrics at `GET /metrics` and each HTTP request's line."""
