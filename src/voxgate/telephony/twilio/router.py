@@ -1,4 +1,5 @@
-"""Twilio's requests of voxgate: the media stream of an answered call (below). Every request is
+"""Twilio's requests of voxgate: the media stream of an answered call (below), the status
+callbacks of a call voxgate placed (status.py). Every request is
 checked against `X-Twilio-Signature` with the auth token of the call's number first."""
 
 from typing import Any
@@ -12,10 +13,12 @@ from voxgate.db.models import Call as CallRow
 from voxgate.db.session import get_sessionmaker
 from voxgate.telephony.twilio import signature
 from voxgate.telephony.twilio.client import TwilioRest
+from voxgate.telephony.twilio.status import router as status
 from voxgate.telephony.twilio.stream import AUDIO_FORMAT, TwilioLeg, wait_for_start
 from voxgate.telephony.twilio.twiml import STREAM_PATH
 
 router = APIRouter()
+router.include_router(status)  # status.py: the status and AMD callbacks of calls placed
 JOINABLE = ("queued", "ringing")  # the stream opens when the call is answered
 
 
