@@ -90,7 +90,7 @@ async def end_unanswered(limit_seconds: float) -> int:
                 CallRow.updated_at < cutoff,  # the dial (or the claim of a scheduled call)
             )
         )
-        stale = list(rows.tuples())
+        stale = [(row[0], row[1]) for row in rows]
     for call_id, status in stale:
         await end_unrun(call_id, UNANSWERED if status == "ringing" else NEVER_PLACED)
     return len(stale)
