@@ -24,7 +24,9 @@ from tests.e2e.test_websocket_call import GREETING, PROMPT, ended, fake_model
 from tests.support.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeCall, FakeTwilio
 from tests.support.fake_webhook import fake_webhook
 from tests.support.reference import assert_matches
+from tests.support.server import LiveServer
 from voxgate.config import get_settings
+from voxgate.control.call import expiry
 from voxgate.db.models import Call as CallRow
 
 pytestmark = pytest.mark.db
@@ -361,3 +363,44 @@ async def test_a_human_answering_changes_nothing(
     assert (await stored(client, call["id"]))["status"] == "in-progress"
     await phone.hang_up()
     assert (await ended(client, call["id"]))["endedReason"] == "customer-ended-call"
+
+
+async def test_a_transient_number_dials_a_number_as_written(
+    client: httpx.AsyncClient, llm: FakeLLM, twilio: FakeTwilio
+) -> None:
+    number = {
+        "twilioPhoneNumber": NUMBER, "twilioAccountSid": ACCOUNT_SID, "twilioAuthToken": AUTH_TOKEN,
+    }  # fmt: skip
+    body = {
+        "assistantId": await assistant_id(client, llm),
+        "phoneNumber": number,
+        "customer": {"number": "5550101", "numberE164CheckEnabled": False},
+    }
+    response = await client.post("/call", json=body)
+    assert response.status_code == 201, response.text
+    call = response.json()
+    assert_matches(call, "Call")
+    assert call["phoneNumber"]["twilioAuthToken"] != AUTH_TOKEN  # masked
+    assert call["phoneNumber"]["twilioAuthToken"].endswith(AUTH_TOKEN[-4:])
+    phone = await dialed(twilio)
+    assert (phone.to, phone.from_) == ("5550101", NUMBER)
+    await phone.no_answer()  # signed with the transient number's token: accepted
+    assert (await until_ended(client, call["id"]))["endedReason"] == "customer-did-not-answer"
+
+
+async def test_a_phone_call_nobody_hears_from_ends_after_the_ring_timeout(
+    client: httpx.AsyncClient, llm: FakeLLM, twilio: FakeTwilio, live_server: LiveServer
+) -> None:
+    silent = await place(client, llm)  # Twilio never calls back about this one
+    await dialed(twilio)
+    ringing = await place(client, llm)
+    await (await dialed(twilio)).report("ringing")
+    assert (await stored(client, ringing["id"]))["status"] == "ringing"
+    # The websocket connect timeout is not a phone call's.
+    await live_server.run(expiry.end_unconnected(0.0, set()))
+    assert (await stored(client, silent["id"]))["status"] == "queued"
+
+    assert await live_server.run(expiry.end_unanswered(0.0)) >= 2
+    quiet_end, ringing_end = [await stored(client, c["id"]) for c in (silent, ringing)]
+    assert quiet_end["endedReason"] == "twilio-failed-to-connect-call"
+    assert ringing_end["endedReason"] == "customer-did-not-answer"

@@ -14,8 +14,8 @@ entry that names no tool of the org), instead of letting it end at connect. A sq
 checks every assistant it may become (its members with their overrides, and its handoff
 destinations' own: `squad.py`), naming the one that cannot run.
 
-A call that names no assistant or squad is taken when a server would be asked for one (the
-org's server: a websocket call has no phone number to ask first): at connect the server gets
+A call that names no assistant or squad is taken when a server would be asked for one (its
+phone number's, else the org's): at connect the server gets
 `assistant-request` (control/call/assistant_request.py). Without one it is Vapi's 400.
 """
 
@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from voxgate.config import get_settings
 from voxgate.control.call.outbound import create_phone_calls
 from voxgate.control.call.phone import shown
+from voxgate.control.call.phone_number import number_server
 from voxgate.control.call.resolve import NoAssistant
 from voxgate.control.call.squad import resolve_squad
 from voxgate.control.call.stored_tools import missing_tools
@@ -37,6 +38,7 @@ from voxgate.db.base import new_id
 from voxgate.db.models import Assistant as AssistantRow
 from voxgate.db.models import Call as CallRow
 from voxgate.db.models import Org
+from voxgate.db.models import PhoneNumber as PhoneNumberRow
 from voxgate.db.models import Squad as SquadRow
 from voxgate.engine.builder import with_defaults
 from voxgate.engine.providers.registry import ProviderError, check
@@ -189,7 +191,15 @@ def _server_fields(call_id: str, data: Document, plan: dict[str, Any]) -> Docume
     return {**fields, "transport": transport, **monitor_fields(call_id, plan)}
 
 
-async def _org_has_server(session: AsyncSession, org_id: str) -> bool:
+async def _server_to_ask(session: AsyncSession, org_id: str, data: Document) -> bool:
+    """Whether `assistant-request` would reach a server: the call's phone number's, or the
+    org's (a websocket call has no number)."""
+    number = data.get("phoneNumber")
+    if isinstance(data.get("phoneNumberId"), str):
+        row = await session.get(PhoneNumberRow, data["phoneNumberId"])
+        number = row.data if row is not None and row.org_id == org_id else None
+    if isinstance(number, dict) and (number_server(number) or {}).get("url"):
+        return True
     server = await session.scalar(select(Org.server).where(Org.id == org_id))
     return isinstance(server, dict) and bool(server.get("url"))
 
@@ -208,7 +218,7 @@ async def create_call(session: AsyncSession, org_id: str, data: Document) -> Doc
     """The created call, rendered; a batch of phone calls (`customers`) answers
     `CallBatchResponse` (outbound.py)."""
     named = any(key in data for key in SOURCES)
-    check_request(data, server_asked=not named and await _org_has_server(session, org_id))
+    check_request(data, server_asked=not named and await _server_to_ask(session, org_id, data))
     plan = await check_source(session, org_id, data)
     repo = Repository(session, kind, org_id)
     if data.get("transport", {}).get("provider") != WEBSOCKET:
