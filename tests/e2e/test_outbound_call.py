@@ -257,9 +257,11 @@ async def test_a_batch_dials_each_customer_and_reports_the_failures(
 ) -> None:
     number = await import_number(client)
     twilio.refuse_dial = (400, "Account not authorized to call +15550003333.")
-    customers = [{"number": "+15550003333"}, {"number": CUSTOMER}, {"number": "555-0101"}]
+    guest = {"number": CUSTOMER, "assistantOverrides": {"variableValues": {"guest": "Ada"}}}
+    customers = [{"number": "+15550003333"}, guest, {"number": "555-0101"}]
     body = {
         "assistantId": await assistant_id(client, llm),
+        "assistantOverrides": {"variableValues": {"hotel": "Ritz"}},
         "phoneNumberId": number["id"],
         "customers": customers,
     }
@@ -268,7 +270,9 @@ async def test_a_batch_dials_each_customer_and_reports_the_failures(
     batch = response.json()
     assert_matches(batch, "CallBatchResponse")
     [placed] = batch["results"]
-    assert placed["customer"] == {"number": CUSTOMER} and "customers" not in placed
+    assert placed["customer"] == guest and "customers" not in placed
+    # The customer's own overrides are laid over the call's.
+    assert placed["assistantOverrides"] == {"variableValues": {"hotel": "Ritz", "guest": "Ada"}}
     assert [(e["customer"]["number"], e["error"][:40]) for e in batch["errors"]] == [
         ("+15550003333", "Couldn't Create Twilio Call. Twilio Erro"),
         ("555-0101", "customer.number must be a valid phone nu"),

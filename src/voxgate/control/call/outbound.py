@@ -13,6 +13,7 @@ from voxgate.db.base import new_id
 from voxgate.db.models import Call as CallRow
 from voxgate.errors import BadRequest
 from voxgate.kit.time import utcnow
+from voxgate.wire.overrides import deep_merge
 
 LATEST_BEFORE_EARLIEST = "schedulePlan.latestAt must be later than schedulePlan.earliestAt"
 LATEST_PASSED = "schedulePlan.latestAt has passed: the call can no longer be placed"
@@ -33,6 +34,17 @@ def scheduled(data: Document) -> bool:
     if plan.get("latestAt") and _moment(plan["latestAt"]) <= utcnow():
         raise BadRequest(LATEST_PASSED)
     return earliest > utcnow()
+
+
+def with_customer(data: Document, customer: Any) -> Document:
+    """The call to one customer. Its `assistantOverrides` (a batch's per-customer overrides,
+    VAPI-BEHAVIOUR §3.1) are laid over the call's and stored as the call's, so the call runs
+    (and its variables read) as that customer's."""
+    call = {**{k: v for k, v in data.items() if k != "customers"}, "customer": customer}
+    own = customer.get("assistantOverrides") if isinstance(customer, dict) else None
+    if isinstance(own, dict) and ("assistant" in data or "assistantId" in data):
+        call["assistantOverrides"] = deep_merge(data.get("assistantOverrides") or {}, own)
+    return call
 
 
 async def _one(
@@ -60,16 +72,13 @@ async def create_phone_calls(
     number = await calling_number(repo.session, repo.org_id, data)
     customers = data.get("customers")
     if not isinstance(customers, list) or len(customers) <= 1:
-        single = {k: v for k, v in data.items() if k != "customers"}
-        if customers:
-            single["customer"] = customers[0]
-        return await _one(repo, single, number, monitor)
+        customer = customers[0] if customers else data.get("customer")
+        return await _one(repo, with_customer(data, customer), number, monitor)
     results: list[Document] = []
     errors: list[dict[str, Any]] = []
-    shared = {k: v for k, v in data.items() if k != "customers"}
     for customer in customers:
         try:
-            results.append(await _one(repo, {**shared, "customer": customer}, number, monitor))
+            results.append(await _one(repo, with_customer(data, customer), number, monitor))
         except BadRequest as error:
             message = error.message if isinstance(error.message, str) else "; ".join(error.message)
             errors.append({"customer": customer, "error": message})

@@ -100,13 +100,12 @@ def phone_fields(number: Document) -> Document:
     }
 
 
+FAILED_TO_CONNECT = {"twilio": "twilio-failed-to-connect-call"}
+
+
 def failed_to_connect(number: Document) -> str:
     """The endedReason of a call its carrier would not place."""
-    return (
-        "twilio-failed-to-connect-call"
-        if number.get("provider") == "twilio"
-        else ("call.start.error-get-transport")
-    )
+    return FAILED_TO_CONNECT.get(str(number.get("provider")), "call.start.error-get-transport")
 
 
 async def place(call: Document, number: Document) -> Document:
