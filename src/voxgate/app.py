@@ -20,7 +20,7 @@ from voxgate import __version__, telemetry
 from voxgate.auth.keys import get_or_create_org, seed_key
 from voxgate.config import Settings, get_settings
 from voxgate.control.body_limit import BodyLimit
-from voxgate.control.call import carriers, expiry
+from voxgate.control.call import carriers, expiry, schedule
 from voxgate.control.call.runner import live_calls
 from voxgate.control.drain import drain
 from voxgate.control.health import router as health
@@ -100,12 +100,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await _bootstrap(settings)
         timeout = settings.websocket_connect_timeout_seconds
         await expiry.recover(timeout)
-        sweeper = asyncio.create_task(expiry.expire_queued(timeout, live_calls))
+        ring_timeout = settings.phone_ring_timeout_seconds
+        sweeper = asyncio.create_task(expiry.expire_queued(timeout, live_calls, ring_timeout))
+        scheduler = asyncio.create_task(schedule.dial_scheduled())  # schedulePlan's calls
         # Server messages go out from the database: pending ones left by the last run first.
         drain.outbox = Outbox()
         outbox = asyncio.create_task(drain.outbox.run())
         yield
-        for task in (sweeper, outbox):
+        for task in (sweeper, scheduler, outbox):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task

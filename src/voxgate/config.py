@@ -38,6 +38,12 @@ class Settings(BaseSettings):
         description="A websocket call whose client has not connected this long after it was "
         "created ends (call.in-progress.error-providerfault-transport-never-connected).",
     )
+    phone_ring_timeout_seconds: float = Field(
+        default=900.0,
+        gt=0,
+        description="An outbound phone call still queued or ringing this long after it was "
+        "dialed, with no final status from its carrier, ends (customer-did-not-answer).",
+    )
     # Carriers' REST APIs (issue 5): their own by default, a fake on loopback in the tests.
     twilio_api_url: str = Field(
         default="https://api.twilio.com", description="Twilio's REST API root (scheme and host)."

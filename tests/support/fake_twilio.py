@@ -107,6 +107,14 @@ class FakeCall:
         form = {**self.twilio.call_form(self), "CallStatus": status, **extra}
         return await self.twilio.post(self.status_callback, form)
 
+    async def amd(self, answered_by: str) -> httpx.Response:
+        """The asynchronous answering-machine detection's verdict (`AnsweredBy`: `human`,
+        `machine_end_beep`…), to the callback voxgate asked for."""
+        url = self.form.get("AsyncAmdStatusCallback")
+        assert url, f"no answering-machine detection was asked for: {self.form}"
+        form = {**self.twilio.call_form(self), "AnsweredBy": answered_by}
+        return await self.twilio.post(url, form)
+
     # The media stream.
     def stream_url(self) -> str:
         stream = ET.fromstring(self.twiml).find("./Connect/Stream")

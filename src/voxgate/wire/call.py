@@ -121,3 +121,16 @@ class Call(Envelope, CallFields):
     status: CallStatus
     cost: float = 0
     monitor: Monitor | None = None
+
+
+class CallBatchError(WireModel):
+    customer: CreateCustomerDTO
+    error: str
+
+
+class CallBatchResponse(WireModel):
+    """`POST /call` with `customers` (more than one): the calls placed and the ones that were
+    not, each with its reason."""
+
+    results: list[Call]
+    errors: list[CallBatchError]

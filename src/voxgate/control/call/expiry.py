@@ -5,6 +5,10 @@ process left `in-progress` or `queued`.
   `websocket_connect_timeout_seconds` after it was created (`…-transport-never-connected`), and
   an `inboundPhoneCall` still `ringing` as long (the carrier never opened its media stream:
   the caller hung up first, or the stream was refused).
+- While the server runs, `end_unanswered` ends an outbound phone call still `queued` or
+  `ringing` `phone_ring_timeout_seconds` after it was dialed (15 min: Twilio stops ringing
+  after 10 at most, so its final status callback was lost); an outbound phone call is never
+  ended for the websocket's timeout, which does not apply to it.
 - At startup, `recover` also ends every `in-progress` call (`…-vapifault-worker-died`): one
   process serves every call, so none of them can still be live. Issue 6's scale-out (many
   processes) replaces "at startup" with "by the surviving processes", per call's owner.
@@ -20,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from voxgate import telemetry
 from voxgate.control.call.service import kind as calls
+from voxgate.control.call.unrun import end_unrun
 from voxgate.control.crud import Repository
 from voxgate.db.models import Call as CallRow
 from voxgate.db.session import get_sessionmaker
@@ -29,6 +34,9 @@ NEVER_CONNECTED = "call.in-progress.error-providerfault-transport-never-connecte
 WORKER_DIED = "call.in-progress.error-vapifault-worker-died"
 WEBSOCKET_CALL = "vapi.websocketCall"
 INBOUND_CALL = "inboundPhoneCall"
+PHONE_CALL = "outboundPhoneCall"
+UNANSWERED = "customer-did-not-answer"
+NEVER_PLACED = "twilio-failed-to-connect-call"  # the carrier never said it rang
 log = structlog.get_logger()
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -93,12 +101,33 @@ async def recover(timeout_seconds: float, sessions: Sessions | None = None) -> N
         log.warning("ended calls left by a previous process", in_progress=died, queued=expired)
 
 
-async def expire_queued(timeout_seconds: float, live: set[str]) -> None:
+async def end_unanswered(limit_seconds: float) -> int:
+    """Ends the outbound phone calls dialed longer ago than the limit with no final status."""
+    cutoff = utcnow() - timedelta(seconds=limit_seconds)
+    async with get_sessionmaker()() as session:
+        rows = await session.execute(
+            select(CallRow.id, CallRow.status).where(
+                CallRow.status.in_(("queued", "ringing")),
+                CallRow.type == PHONE_CALL,
+                CallRow.updated_at < cutoff,  # the dial (or the claim of a scheduled call)
+            )
+        )
+        stale = [(row[0], row[1]) for row in rows]
+    for call_id, status in stale:
+        await end_unrun(call_id, UNANSWERED if status == "ringing" else NEVER_PLACED)
+    return len(stale)
+
+
+async def expire_queued(
+    timeout_seconds: float, live: set[str], ring_timeout_seconds: float | None = None
+) -> None:
     """Runs until cancelled, checking a few times per timeout (at most every 5 s)."""
     interval = min(5.0, max(0.2, timeout_seconds / 4))
     while True:
         await asyncio.sleep(interval)
         try:
             await end_unconnected(timeout_seconds, live)
+            if ring_timeout_seconds is not None:
+                await end_unanswered(ring_timeout_seconds)
         except Exception:  # a database hiccup must not stop the next sweep
             log.exception("expiring queued calls failed")

@@ -20,7 +20,7 @@ from voxgate.control.file.storage import Effects
 from voxgate.control.listing import ListQuery
 from voxgate.db.models import Call as CallRow
 from voxgate.errors import NotFound
-from voxgate.wire.call import Call, CreateCallDTO, DeleteCallDTO, UpdateCallDTO
+from voxgate.wire.call import Call, CallBatchResponse, CreateCallDTO, DeleteCallDTO, UpdateCallDTO
 
 router = APIRouter(prefix="/call", tags=["Calls"])
 
@@ -28,7 +28,7 @@ router = APIRouter(prefix="/call", tags=["Calls"])
 @router.post(
     "",
     status_code=201,
-    response_model=Call,
+    response_model=Call | CallBatchResponse,
     operation_id="CallController_create",
     summary="Create a new call with specified parameters including recipient, caller ID, "
     "and assistant configuration.",
@@ -37,8 +37,7 @@ async def create_one(body: CreateCallDTO, org: CurrentOrg, session: DbSession) -
     # A null anywhere in the typed shape means "not set" (free-form objects such as `metadata`
     # keep theirs), so the stored call holds no null the reference schema would refuse.
     data = body.model_dump(mode="json", by_alias=True, exclude_unset=True, exclude_none=True)
-    row = await create_call(session, org.org_id, data)
-    return JSONResponse(kind.render(row), status_code=201)
+    return JSONResponse(await create_call(session, org.org_id, data), status_code=201)
 
 
 @router.get(

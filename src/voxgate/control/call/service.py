@@ -1,4 +1,5 @@
-"""`POST /call`: the rules of VAPI-BEHAVIOUR §3.1, then a `queued` websocket call.
+"""`POST /call`: the rules of VAPI-BEHAVIOUR §3.1, then a `queued` websocket call, or phone
+calls (outbound.py: dialed through the number's carrier, or `scheduled`).
 
 What is stored is the echo of the request plus what the server adds: `type`, `status`, `cost`,
 `monitor.{listenUrl,controlUrl}` and the websocket transport with `audioFormat` (Vapi's default
@@ -13,11 +14,12 @@ entry that names no tool of the org), instead of letting it end at connect. A sq
 checks every assistant it may become (its members with their overrides, and its handoff
 destinations' own: `squad.py`), naming the one that cannot run.
 
-A call that names no assistant or squad is taken when a server would be asked for one (the
-org's server: a websocket call has no phone number to ask first): at connect the server gets
+A call that names no assistant or squad is taken when a server would be asked for one (its
+phone number's, else the org's): at connect the server gets
 `assistant-request` (control/call/assistant_request.py). Without one it is Vapi's 400.
 """
 
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select
@@ -25,16 +27,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from voxgate.config import get_settings
 from voxgate.control.call.concurrency import check_concurrency
+from voxgate.control.call.outbound import create_phone_calls
+from voxgate.control.call.phone import shown
+from voxgate.control.call.phone_number import number_server
 from voxgate.control.call.resolve import NoAssistant
 from voxgate.control.call.squad import resolve_squad
 from voxgate.control.call.stored_tools import missing_tools
-from voxgate.control.crud import Document, Kind, Repository
+from voxgate.control.crud import Document, Kind, Repository, render_envelope
 from voxgate.control.drain import drain
 from voxgate.control.squad.service import check_squad
 from voxgate.db.base import new_id
 from voxgate.db.models import Assistant as AssistantRow
 from voxgate.db.models import Call as CallRow
 from voxgate.db.models import Org
+from voxgate.db.models import PhoneNumber as PhoneNumberRow
 from voxgate.db.models import Squad as SquadRow
 from voxgate.engine.builder import with_defaults
 from voxgate.engine.providers.registry import ProviderError, check
@@ -44,10 +50,8 @@ from voxgate.wire.transport import DEFAULT_AUDIO_FORMAT, WEBSOCKET
 
 NO_SOURCE = "Couldn't Get Assistant. Need Either `assistant`, `assistantId`, `squad`, Or `squadId`."
 NO_PHONE_NUMBER = "Couldn't Get Phone Number. Need Either `phoneNumberId` Or `phoneNumber`."
-NO_CARRIER = (
-    "Phone calls need a carrier (Twilio, Vonage, Telnyx or SIP), which voxgate does not support "
-    'yet. To talk to the assistant over a websocket, create the call with `"transport": '
-    '{"provider": "vapi.websocket"}` and no phone number.'
+BATCH_ON_WEBSOCKET = (
+    "`customers` (a batch of phone calls) cannot be used with the `vapi.websocket` transport."
 )
 NO_WORKFLOWS = (
     "Workflows are not supported by voxgate. Start the call with `assistant`, `assistantId`, "
@@ -57,6 +61,7 @@ ONE_SOURCE = "Only one of `assistant`, `assistantId`, `squad` and `squadId` may 
 NUMBER_ON_WEBSOCKET = (
     "`phoneNumberId` and `phoneNumber` cannot be used with the `vapi.websocket` transport."
 )
+ONE_CUSTOMER_FIELD = "Only one of `customer` and `customers` may be set."
 NO_WEB_CALLS = "Web calls (`transport.provider` `daily`) are not supported by voxgate."
 
 SOURCES = ("assistant", "assistantId", "squad", "squadId")
@@ -71,14 +76,16 @@ kind = Kind(
         "assistant_id": data.get("assistantId"),
         "phone_number_id": data.get("phoneNumberId"),
     },
+    render=lambda row: shown(render_envelope(row)),
 )
 _assistants = Kind(AssistantRow, "Assistant")
 _squads = Kind(SquadRow, "Squad")
 
 
 def check_request(data: Document, *, server_asked: bool = False) -> None:
-    """Who talks, then how: only a websocket call can be placed today. `server_asked`: a
-    server would be sent `assistant-request`, so the call may name no assistant."""
+    """Who talks, then how: over a websocket, or a phone call from a number (phone.py checks
+    the number and the customer). `server_asked`: a server would be sent `assistant-request`,
+    so the call may name no assistant."""
     if any(key in data for key in WORKFLOW):
         raise BadRequest(NO_WORKFLOWS)
     sources = [key for key in SOURCES if key in data]
@@ -88,14 +95,17 @@ def check_request(data: Document, *, server_asked: bool = False) -> None:
         raise BadRequest(ONE_SOURCE)
     provider = data.get("transport", {}).get("provider")
     has_number = "phoneNumberId" in data or "phoneNumber" in data
-    if provider == WEBSOCKET and "customers" not in data:
-        if has_number:
-            raise BadRequest(NUMBER_ON_WEBSOCKET)
+    if provider == WEBSOCKET:
+        if has_number or "customers" in data:
+            raise BadRequest(NUMBER_ON_WEBSOCKET if has_number else BATCH_ON_WEBSOCKET)
         return
     if provider == "daily":
         raise BadRequest(NO_WEB_CALLS)
-    # No websocket (or a batch of customers): a phone call, which needs a number and a carrier.
-    raise BadRequest(NO_CARRIER if has_number else NO_PHONE_NUMBER)
+    # No websocket: a phone call, which needs a number to call from.
+    if not has_number:
+        raise BadRequest(NO_PHONE_NUMBER)
+    if "customer" in data and "customers" in data:
+        raise BadRequest(ONE_CUSTOMER_FIELD)
 
 
 async def _saved(session: AsyncSession, kind: Kind[Any], org_id: str, id: str) -> Document:
@@ -160,13 +170,19 @@ async def _check_runnable(session: AsyncSession, org_id: str, data: Document) ->
             raise BadRequest(f"{named}Couldn't Get Tool. `toolIds` {ids} Does Not Exist.")
 
 
-def _server_fields(call_id: str, data: Document, plan: dict[str, Any]) -> Document:
+def monitor_fields(call_id: str, plan: dict[str, Any]) -> Document:
+    """`monitor`'s URLs, as the monitorPlan allows (none: no `monitor`)."""
     public_url = get_settings().public_url
     monitor = {}
     if plan.get("listenEnabled", True) is not False:
         monitor["listenUrl"] = call_urls.listen_url(public_url, call_id)
     if plan.get("controlEnabled", True) is not False:
         monitor["controlUrl"] = call_urls.control_url(public_url, call_id)
+    return {"monitor": monitor} if monitor else {}
+
+
+def _server_fields(call_id: str, data: Document, plan: dict[str, Any]) -> Document:
+    public_url = get_settings().public_url
     transport = {
         **data["transport"],
         "audioFormat": data["transport"].get("audioFormat", DEFAULT_AUDIO_FORMAT),
@@ -174,10 +190,18 @@ def _server_fields(call_id: str, data: Document, plan: dict[str, Any]) -> Docume
         "websocketCallUrl": call_urls.websocket_call_url(public_url, call_id),
     }
     fields: Document = {"type": "vapi.websocketCall", "status": "queued", "cost": 0}
-    return {**fields, "transport": transport, **({"monitor": monitor} if monitor else {})}
+    return {**fields, "transport": transport, **monitor_fields(call_id, plan)}
 
 
-async def _org_has_server(session: AsyncSession, org_id: str) -> bool:
+async def _server_to_ask(session: AsyncSession, org_id: str, data: Document) -> bool:
+    """Whether `assistant-request` would reach a server: the call's phone number's, or the
+    org's (a websocket call has no number)."""
+    number = data.get("phoneNumber")
+    if isinstance(data.get("phoneNumberId"), str):
+        row = await session.get(PhoneNumberRow, data["phoneNumberId"])
+        number = row.data if row is not None and row.org_id == org_id else None
+    if isinstance(number, dict) and (number_server(number) or {}).get("url"):
+        return True
     server = await session.scalar(select(Org.server).where(Org.id == org_id))
     return isinstance(server, dict) and bool(server.get("url"))
 
@@ -192,14 +216,18 @@ async def check_source(session: AsyncSession, org_id: str, data: Document) -> di
     return plan
 
 
-async def create_call(session: AsyncSession, org_id: str, data: Document) -> CallRow:
-    """Checks and stores a call. A process shutting down refuses it (503), and so does an org
-    at its concurrent-call limit (429, concurrency.py): every way a call starts comes here."""
+async def create_call(session: AsyncSession, org_id: str, data: Document) -> Document:
+    """The created call, rendered; a batch of phone calls (`customers`) answers
+    `CallBatchResponse` (outbound.py). A process shutting down refuses it (503), and so does an
+    org at its concurrent-call limit (429, concurrency.py): every way a call starts comes here."""
     drain.refuse_new_calls()
     named = any(key in data for key in SOURCES)
-    check_request(data, server_asked=not named and await _org_has_server(session, org_id))
+    check_request(data, server_asked=not named and await _server_to_ask(session, org_id, data))
     plan = await check_source(session, org_id, data)
     await check_concurrency(session, org_id)  # last: its lock is held until the commit
+    repo = Repository(session, kind, org_id)
+    if data.get("transport", {}).get("provider") != WEBSOCKET:
+        return await create_phone_calls(repo, data, partial(monitor_fields, plan=plan))
     call_id = new_id()
     record = {**data, **_server_fields(call_id, data, plan)}
-    return await Repository(session, kind, org_id).create(record, id=call_id)
+    return kind.render(await repo.create(record, id=call_id))

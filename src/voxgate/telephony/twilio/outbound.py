@@ -1,7 +1,65 @@
-"""Placing an outbound call through Twilio (being written: the `outbound` branch)."""
+"""Placing an outbound call through Twilio: `Calls.json` with the TwiML that connects the
+answered call to voxgate's media stream, status callbacks to status.py, and, when the call's
+assistant asks Twilio for voicemail detection, asynchronous answering-machine detection whose
+verdict reaches status.py too (`AnsweredBy`)."""
 
+from typing import Any
+
+from voxgate.config import get_settings
 from voxgate.control.call.carriers import Document
+from voxgate.control.call.unrun import first_assistant
+from voxgate.telephony.twilio.client import TwilioRest
+from voxgate.telephony.twilio.twiml import connect_stream
+
+STATUS_PATH = "/twilio/status/{id}"  # POST: the call's status callbacks
+AMD_PATH = "/twilio/amd/{id}"  # POST: the answering-machine detection's verdict
+
+# TwilioVoicemailDetectionPlan field → Twilio's parameter (the library's keyword).
+_AMD_TUNING = {
+    "machineDetectionTimeout": "machine_detection_timeout",
+    "machineDetectionSpeechThreshold": "machine_detection_speech_threshold",
+    "machineDetectionSpeechEndThreshold": "machine_detection_speech_end_threshold",
+    "machineDetectionSilenceTimeout": "machine_detection_silence_timeout",
+}
+
+
+def public(path: str, call_id: str) -> str:
+    return get_settings().public_url.rstrip("/") + path.format(id=call_id)
+
+
+def twilio_plan(assistant: Document) -> Document | None:
+    """The assistant's voicemail detection when Twilio is to do it, else None."""
+    plan = assistant.get("voicemailDetection")
+    if not isinstance(plan, dict) or plan.get("provider") != "twilio":
+        return None
+    return plan if plan.get("enabled", True) is not False else None
+
+
+def amd_options(call_id: str, plan: Document) -> dict[str, Any]:
+    """Twilio's asynchronous AMD: the call connects at once, the verdict comes later.
+    `DetectMessageEnd` waits for the greeting's end, so a message left then is heard whole."""
+    options: dict[str, Any] = {
+        "machine_detection": "DetectMessageEnd",
+        "async_amd": "true",
+        "async_amd_status_callback": public(AMD_PATH, call_id),
+        "async_amd_status_callback_method": "POST",
+    }
+    for field, keyword in _AMD_TUNING.items():
+        if isinstance(plan.get(field), int | float):
+            options[keyword] = plan[field]
+    return options
 
 
 async def place_call(call_id: str, call: Document, number: Document) -> Document:
-    raise NotImplementedError
+    """Dials `call["customer"]["number"]` from the number; returns the call SID to store."""
+    extra: dict[str, Any] = {}
+    if (plan := twilio_plan(await first_assistant(call) or {})) is not None:
+        extra = amd_options(call_id, plan)
+    sid = await TwilioRest(number).dial(
+        to=str(call["customer"]["number"]),
+        from_=str(number.get("number") or number.get("twilioPhoneNumber")),
+        twiml=connect_stream(call_id),
+        status_url=public(STATUS_PATH, call_id),
+        **extra,
+    )
+    return {"phoneCallProviderId": sid}

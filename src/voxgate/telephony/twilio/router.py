@@ -1,6 +1,7 @@
-"""Twilio's requests of voxgate: a call to an imported number (inbound.py) and the media
-stream of an answered call (below). Every request is checked against `X-Twilio-Signature` with
-the auth token of the call's number first."""
+"""Twilio's requests of voxgate: a call to an imported number (inbound.py), the status
+callbacks of a call voxgate placed (status.py) and the media stream of an answered call (below).
+Every request is checked against `X-Twilio-Signature` with the auth token of the call's number
+first."""
 
 from typing import Any
 
@@ -14,11 +15,14 @@ from voxgate.db.session import get_sessionmaker
 from voxgate.telephony.twilio import signature
 from voxgate.telephony.twilio.client import TwilioRest
 from voxgate.telephony.twilio.inbound import router as inbound
+from voxgate.telephony.twilio.status import router as status
 from voxgate.telephony.twilio.stream import AUDIO_FORMAT, TwilioLeg, wait_for_start
 from voxgate.telephony.twilio.twiml import STREAM_PATH
 
 router = APIRouter()
 router.include_router(inbound)
+
+router.include_router(status)  # status.py: the status and AMD callbacks of calls placed
 JOINABLE = ("queued", "ringing")  # the stream opens when the call is answered
 
 

@@ -218,21 +218,42 @@ async def test_phone_calls_need_a_number_then_a_carrier(client: httpx.AsyncClien
     twilio = {"provider": "twilio"}
     also = await refused(client, {"assistant": {}, "customer": customer, "transport": twilio})
     assert also == no_number
-    with_number = {
-        "assistant": {},
-        "customer": customer,
-        "phoneNumberId": "42b4b25d-0000-4000-8000-000000000000",
+    unknown = "42b4b25d-0000-4000-8000-000000000000"
+    body = {"assistant": RUNNABLE, "customer": customer, "phoneNumberId": unknown}
+    assert await refused(client, body) == (
+        f"Couldn't Get Phone Number. `phoneNumberId` {unknown} Does Not Exist."
+    )
+    vonage = await client.post(
+        "/phone-number",
+        json={"provider": "vonage", "number": "+14155550199", "credentialId": "cred-1"},
+    )
+    assert vonage.status_code == 201, vonage.text
+    body["phoneNumberId"] = vonage.json()["id"]
+    message = await refused(client, body)
+    assert message.startswith("voxgate does not place calls through vonage numbers yet")
+
+
+async def test_a_phone_call_needs_an_e164_customer_number(client: httpx.AsyncClient) -> None:
+    number = {
+        "twilioPhoneNumber": "+14155550100",
+        "twilioAccountSid": "AC1",
+        "twilioAuthToken": "t",
     }
-    message = await refused(client, with_number)
-    assert message.startswith("Phone calls need a carrier") and "not support" in message
+    body: dict[str, Any] = {"assistant": RUNNABLE, "phoneNumber": number}
+    assert (await refused(client, body)).startswith("Couldn't Get Customer.")
+    body["customer"] = {"number": "415-555-0100"}
+    assert (await refused(client, body)).startswith("customer.number must be a valid phone number")
+    # A transient number needs its account's credentials.
+    body = {**body, "phoneNumber": {"twilioPhoneNumber": "+14155550100"}}
+    assert await refused(client, body) == ["phoneNumber.twilioAccountSid should not be empty"]
 
 
 async def test_batch_calls_are_phone_calls(client: httpx.AsyncClient) -> None:
     customers = [{"number": "+14155550100"}, {"number": "+14155550101"}]
     no_number = await refused(client, {"assistant": {}, "customers": customers})
     assert no_number.startswith("Couldn't Get Phone Number.")
-    body = {"assistant": {}, "customers": customers, "phoneNumberId": "x", "transport": WEBSOCKET}
-    assert (await refused(client, body)).startswith("Phone calls need a carrier")
+    body = {"assistant": {}, "customers": customers, "transport": WEBSOCKET}
+    assert (await refused(client, body)).startswith("`customers` (a batch of phone calls)")
 
 
 async def test_web_call_transport_is_refused(client: httpx.AsyncClient) -> None:
