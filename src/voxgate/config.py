@@ -4,7 +4,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -40,6 +40,16 @@ class Settings(BaseSettings):
     # Carriers' REST APIs (issue 5): their own by default, a fake on loopback in the tests.
     twilio_api_url: str = Field(
         default="https://api.twilio.com", description="Twilio's REST API root (scheme and host)."
+    )
+    url_allowlist: str = Field(
+        default="",
+        description="Comma-separated hosts, IPs or CIDRs that URLs fetched for users may reach "
+        "although private, loopback or link-local (kit/urls.py: the SSRF guard).",
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Fernet key(s), comma-separated, that encrypt stored secrets (the first "
+        "encrypts, every one decrypts); unset: one generated into data_dir/secret.key.",
     )
     log_level: str = "info"
     host: str = "127.0.0.1"
