@@ -83,7 +83,7 @@ async def test_every_resolved_address_must_be_allowed() -> None:
 
 async def test_the_guarded_client_refuses_before_connecting() -> None:
     async with guarded_client(NOTHING) as client:
-        with pytest.raises(UrlRefused, match="169.254.169.254 is a link-local address"):
+        with pytest.raises(UrlRefused, match=r"169\.254\.169\.254 is a link-local address"):
             await client.get("http://169.254.169.254/latest/meta-data/")
         # An httpx error like any unreachable server's, so every fetcher records it as one.
         with pytest.raises(httpx.ConnectError):
