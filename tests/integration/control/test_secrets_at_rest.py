@@ -10,7 +10,12 @@ import httpx
 import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 from tests.integration.control.phone_number import test_secrets as numbers
 from tests.support.fake_webhook import fake_webhook
@@ -91,7 +96,9 @@ async def test_a_webhook_gets_its_secret_while_the_delivery_row_keeps_it_sealed(
     with fake_webhook() as webhook:
         target = {"url": webhook.url, "timeoutSeconds": 5, "headers": {}, "secret": "wh-secret"}
         message = {"type": "status-update", "status": "ended", "timestamp": 1}
-        delivery = await enqueue(org.id, None, target, message)
+        delivery = await enqueue(
+            org.id, None, target, message, async_sessionmaker(engine, expire_on_commit=False)
+        )
         assert "wh-secret" not in await raw(engine, "server_message", delivery, "target")
         await _delivered(engine, delivery)
         [received] = webhook.received

@@ -76,11 +76,13 @@ async def test_an_allow_listed_cidr_is_delivered_to(
 
 
 async def test_a_reply_from_the_metadata_address_is_never_asked_for(
-    allowlist: pytest.MonkeyPatch, sessions: Sessions
+    allowlist: pytest.MonkeyPatch, sessions: Sessions, live_server: LiveServer
 ) -> None:
     org = await new_org(sessions)
     target = {"url": "http://169.254.169.254/latest/meta-data/", "timeoutSeconds": 2}
-    assert await request(org, None, target, {"type": "tool-calls", "toolCallList": []}) is None
+    message = {"type": "tool-calls", "toolCallList": []}
+    # On the server's loop: the exchange is recorded through the app's own database engine.
+    assert await live_server.run(request(org, None, target, message)) is None
     async with sessions() as session:
         row = await session.scalar(select(ServerMessage).where(ServerMessage.org_id == org))
     assert row is not None and row.status == "failed"
