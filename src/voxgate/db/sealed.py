@@ -32,7 +32,7 @@ def sealer() -> Sealer:
     """The configured keys' sealer (settings read now: tests change them)."""
     settings = get_settings()
     keys = settings.secret_key.get_secret_value() if settings.secret_key else None
-    return _sealer(keys, (settings.data_dir / "secret.key").resolve())
+    return _sealer(keys, settings.data_dir / "secret.key")
 
 
 class SealedJSON(TypeDecorator[Any]):
