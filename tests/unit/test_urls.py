@@ -3,6 +3,8 @@ the ways a URL can spell them, and what the allowlist lets through. Nothing is s
 refusal happens before a connection."""
 
 import ipaddress
+import re
+from pathlib import Path
 
 import httpx
 import pytest
@@ -88,3 +90,19 @@ async def test_the_guarded_client_refuses_before_connecting() -> None:
         # An httpx error like any unreachable server's, so every fetcher records it as one.
         with pytest.raises(httpx.ConnectError):
             await client.post("http://10.9.8.7/hook", json={})
+
+
+SRC = Path(__file__).resolve().parents[2] / "src" / "voxgate"
+
+
+def test_the_server_makes_no_unguarded_http_client() -> None:
+    # Every URL the server fetches may be a user's: its clients come from `guarded_client`.
+    # `voxgate call` (client/) is the user's own program, on the user's side.
+    unguarded = [
+        f"{path.relative_to(SRC)}:{number}"
+        for path in SRC.rglob("*.py")
+        if path.relative_to(SRC).parts[0] != "client" and path.name != "urls.py"
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if re.search(r"httpx2?\.(Async)?Client\(", line)
+    ]
+    assert unguarded == []

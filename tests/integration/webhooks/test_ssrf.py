@@ -75,6 +75,23 @@ async def test_an_allow_listed_cidr_is_delivered_to(
     assert len(webhook.received) == 1
 
 
+async def test_an_oauth2_token_url_on_the_metadata_address_is_refused(
+    allowlist: pytest.MonkeyPatch, sessions: Sessions, webhook: FakeWebhook
+) -> None:
+    allowlist.setenv("VOXGATE_URL_ALLOWLIST", "127.0.0.1")  # the webhook itself may be reached
+    get_settings.cache_clear()
+    org = await new_org(sessions)
+    plan = {"type": "oauth2", "url": "http://169.254.169.254/token", "clientId": "c",
+            "clientSecret": "s"}  # fmt: skip
+    target = {"url": webhook.url, "timeoutSeconds": 5, "headers": {}, "authenticationPlan": plan}
+    row = await settled(sessions, await enqueue(org, None, target, MESSAGE, sessions))
+    assert row.status == "failed" and row.last_error == (
+        "the OAuth2 token endpoint was refused: 169.254.169.254 is a link-local address; "
+        "VOXGATE_URL_ALLOWLIST does not allow it"
+    )
+    assert webhook.received == []
+
+
 async def test_a_reply_from_the_metadata_address_is_never_asked_for(
     allowlist: pytest.MonkeyPatch, sessions: Sessions, live_server: LiveServer
 ) -> None:
