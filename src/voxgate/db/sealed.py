@@ -18,7 +18,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from voxgate.config import get_settings
-from voxgate.kit.sealing import Sealer, key_file
+from voxgate.kit.sealing import Sealer, SealError, key_file
 
 
 @lru_cache(maxsize=4)
@@ -48,4 +48,10 @@ class SealedJSON(TypeDecorator[Any]):
         return None if value is None else sealer().seal(value)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Any:
-        return None if value is None else sealer().unseal(value)
+        if value is None:
+            return None
+        try:
+            return sealer().unseal(value)
+        except SealError as error:
+            where = get_settings().data_dir / "secret.key"
+            raise SealError(f"{error}; the key is VOXGATE_SECRET_KEY, else {where}") from None
