@@ -27,6 +27,7 @@ SECRET_KEYS = frozenset(
         "token",  # a bearer authenticationPlan's token
         "secretKey",  # an hmac authenticationPlan's key
         "clientSecret",  # an oauth2 authenticationPlan's secret
+        "awsSecretAccessKey",  # an aws-iam authenticationPlan's key
     }
 )
 
