@@ -20,6 +20,9 @@ os.environ["VOXGATE_DATABASE_URL"] = os.environ.get(
     "VOXGATE_TEST_DATABASE_URL", f"sqlite+aiosqlite:///{_data_dir / 'test.db'}"
 )
 os.environ["VOXGATE_PUBLIC_URL"] = "https://voxgate.test"
+# Every fake server is on loopback, which the SSRF guard refuses unless allow-listed
+# (tests/unit/test_urls.py and tests/integration/webhooks/test_ssrf.py clear it).
+os.environ["VOXGATE_URL_ALLOWLIST"] = "127.0.0.1,localhost,::1"
 os.environ.pop("VOXGATE_API_KEY", None)
 
 from fastapi import FastAPI  # noqa: E402

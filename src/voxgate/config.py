@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from limits import parse
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -76,6 +76,16 @@ class Settings(BaseSettings):
         ge=0,
         description="On SIGTERM, live calls may go on this long; the rest then end "
         "(worker-shutdown).",
+    )
+    url_allowlist: str = Field(
+        default="",
+        description="Comma-separated hosts, IPs or CIDRs that URLs fetched for users may reach "
+        "although private, loopback or link-local (kit/urls.py: the SSRF guard).",
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Fernet key(s), comma-separated, that encrypt stored secrets (the first "
+        "encrypts, every one decrypts); unset: one generated into data_dir/secret.key.",
     )
     log_level: str = "info"
     log_format: Literal["console", "json"] = Field(

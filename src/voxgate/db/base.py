@@ -9,6 +9,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from voxgate.db.sealed import SealedJSON
 from voxgate.kit.time import utcnow
 
 
@@ -52,4 +53,5 @@ class Resource(Base):
     org_id: Mapped[str] = mapped_column(String(36), ForeignKey("org.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    data: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
+    # Secrets in it are encrypted at rest (db/sealed.py).
+    data: Mapped[dict[str, Any]] = mapped_column(SealedJSON, default=dict)

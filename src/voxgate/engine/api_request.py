@@ -34,6 +34,7 @@ from voxgate.engine.tool_types import Outcome, ToolContext
 from voxgate.engine.variables import render_text
 from voxgate.kit.authentication import plan_headers, webhook_credential
 from voxgate.kit.backoff import retry_delay
+from voxgate.kit.urls import UrlRefused, guarded_client
 
 API_REQUEST = "apiRequest"
 DEFAULT_TIMEOUT_SECONDS = 20.0
@@ -150,6 +151,8 @@ def _parsed(text: str) -> Any:
 def _failure(error: httpx.HTTPError, timeout: float) -> str:
     if isinstance(error, httpx.TimeoutException):
         return f"The request timed out after {timeout:g} seconds."
+    if isinstance(error, UrlRefused):
+        return f"The request was refused: {error}."
     return f"The request failed: {type(error).__name__}."
 
 
@@ -189,7 +192,7 @@ async def run(
     if not request.url.startswith(("http://", "https://")):
         return Outcome(error=f"The tool's URL is not an http(s) URL: {request.url!r}.")
     timeout = float(tool.get("timeoutSeconds") or DEFAULT_TIMEOUT_SECONDS)
-    async with httpx.AsyncClient() as client:
+    async with guarded_client() as client:
         sent = await _send(client, request, tool, timeout)
     if isinstance(sent, str):
         return Outcome(error=sent)

@@ -22,6 +22,7 @@ from urllib.parse import quote_plus
 
 import httpx
 
+from voxgate.kit.urls import UrlRefused
 from voxgate.webhooks.target import Target
 
 _EARLY_AT_MOST_SECONDS = 60.0
@@ -69,6 +70,8 @@ async def _fetch(client: httpx.AsyncClient, plan: dict[str, Any], timeout: float
             url, data=form, auth=httpx.BasicAuth(quote_plus(client_id), quote_plus(secret)),
             headers={"Accept": "application/json"}, timeout=timeout,
         )  # fmt: skip
+    except UrlRefused as error:
+        raise TokenError(f"the OAuth2 token endpoint was refused: {error}") from None
     except httpx.HTTPError as error:
         raise TokenError(f"the OAuth2 token endpoint failed: {type(error).__name__}") from None
     if not 200 <= response.status_code < 300:

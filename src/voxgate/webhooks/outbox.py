@@ -25,6 +25,7 @@ from voxgate.db.models import ServerMessage
 from voxgate.db.session import get_sessionmaker
 from voxgate.kit.backoff import retry_delay
 from voxgate.kit.time import utcnow
+from voxgate.kit.urls import guarded_client
 from voxgate.telemetry import WebhookOutcome
 from voxgate.webhooks.auth import headers
 from voxgate.webhooks.oauth2 import TokenError, answered, bearer_token
@@ -129,7 +130,7 @@ class Outbox:
 
     async def _send(self, delivery_id: str) -> None:
         if self._client is None:
-            self._client = httpx.AsyncClient()
+            self._client = guarded_client()
         async with self._db()() as session:
             row = await session.get(ServerMessage, delivery_id)
         if row is None or row.status != "pending":

@@ -23,6 +23,7 @@ from voxgate.db.models import ServerMessage
 from voxgate.db.session import get_sessionmaker
 from voxgate.kit.backoff import retry_delay
 from voxgate.kit.time import utcnow
+from voxgate.kit.urls import guarded_client
 from voxgate.telemetry import WebhookOutcome
 from voxgate.webhooks.auth import headers
 from voxgate.webhooks.oauth2 import TokenError, answered, bearer_token
@@ -101,7 +102,7 @@ async def request(
     )  # fmt: skip
     body = json.dumps(row.payload)
     attempts = _Attempts(row.type)
-    async with httpx.AsyncClient() as client:
+    async with guarded_client() as client:
         reply = await _exchange(client, target, body, row.id, time.monotonic() + timeout, attempts)
     outcome: WebhookOutcome = "delivered" if reply is not None else "failed"
     row.status = outcome

@@ -4,7 +4,8 @@ from typing import Any
 from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from voxgate.db.base import Base, JSONDocument, UTCDateTime, new_id
+from voxgate.db.base import Base, UTCDateTime, new_id
+from voxgate.db.sealed import SealedJSON
 from voxgate.kit.time import utcnow
 
 
@@ -21,8 +22,8 @@ class ServerMessage(Base):
     url: Mapped[str] = mapped_column(Text)
     # The body as sent (`{"message": {...}}`), and how to send it: timeout, headers, secret,
     # credential's authentication plan, backoff plan.
-    payload: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
-    target: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    payload: Mapped[dict[str, Any]] = mapped_column(SealedJSON)
+    target: Mapped[dict[str, Any]] = mapped_column(SealedJSON)
     status: Mapped[str] = mapped_column(String(16), default="pending")  # delivered · failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_status_code: Mapped[int | None] = mapped_column(Integer)

@@ -6,6 +6,8 @@ service of its own: its OpenAI-compatible endpoint)."""
 from collections.abc import Callable
 from typing import Any
 
+import httpx2
+from openai import AsyncOpenAI, DefaultAsyncHttpxClient
 from pipecat.services.cerebras.llm import CerebrasLLMService
 from pipecat.services.deepseek.llm import DeepSeekLLMService
 from pipecat.services.groq.llm import GroqLLMService
@@ -18,11 +20,13 @@ from pipecat.services.xai.llm import GrokLLMService
 from voxgate.engine.providers import keys
 from voxgate.engine.providers.keys import MissingKey, credential_key
 from voxgate.engine.providers.llm_common import Assistant, llm_settings
+from voxgate.kit.urls import send_pinned
 
 COMPLETIONS = "/chat/completions"
 # The OpenAI client refuses an empty key; a custom LLM often needs none.
 NO_KEY = "voxgate-no-key"
 DEEPINFRA_URL = "https://api.deepinfra.com/v1/openai"
+_LIMITS = httpx2.Limits(max_keepalive_connections=100, max_connections=1000, keepalive_expiry=None)
 
 
 def base_url(url: str) -> str:
@@ -31,13 +35,42 @@ def base_url(url: str) -> str:
     return url.removesuffix(COMPLETIONS)
 
 
+class _GuardedTransport(httpx2.AsyncBaseTransport):
+    """The OpenAI client's transport (httpx2, pydantic's fork of httpx), through the guard."""
+
+    def __init__(self) -> None:
+        self._inner = httpx2.AsyncHTTPTransport(limits=_LIMITS)
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        return await send_pinned(request, self._inner.handle_async_request)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+class GuardedOpenAILLMService(OpenAILLMService):
+    """OpenAI's service whose client reaches only what the SSRF guard allows (`kit/urls.py`):
+    `model.url` is the user's, unlike a vendor's `VOXGATE_<PROVIDER>_BASE_URL`."""
+
+    def create_client(
+        self, api_key: Any = None, base_url: Any = None, organization: Any = None,
+        project: Any = None, default_headers: Any = None, **kwargs: Any,
+    ) -> Any:  # fmt: skip
+        transport = _GuardedTransport()
+        return AsyncOpenAI(
+            api_key=api_key, base_url=base_url, organization=organization, project=project,
+            default_headers=default_headers,
+            http_client=DefaultAsyncHttpxClient(transport=transport, trust_env=False),
+        )  # fmt: skip
+
+
 def custom_llm(assistant: Assistant) -> OpenAILLMService:
     url = assistant["model"].get("url")
     if not isinstance(url, str) or not url:
         raise MissingKey("model.provider `custom-llm` needs `model.url`")
     key = credential_key(assistant, "custom-llm") or NO_KEY
     settings = llm_settings(OpenAILLMService.Settings, assistant)
-    return OpenAILLMService(api_key=key, base_url=base_url(url), settings=settings)
+    return GuardedOpenAILLMService(api_key=key, base_url=base_url(url), settings=settings)
 
 
 def compatible(

@@ -18,11 +18,12 @@ from pipecat.services.llm_service import LLMService
 from pipecat.services.stt_service import STTService
 from pipecat.services.tts_service import TTSService
 
-from voxgate.engine.providers.keys import MissingKey, ProviderError, Unsupported
+from voxgate.engine.providers.keys import MissingKey, ProviderError, Unsupported, base_url
 from voxgate.engine.providers.llm import LLMS
 from voxgate.engine.providers.stt import TRANSCRIBERS
 from voxgate.engine.providers.tts import VOICES
 from voxgate.engine.providers.whisper import shared_model
+from voxgate.kit.urls import check_url, configured_allowlist
 
 Assistant = dict[str, Any]
 __all__ = [
@@ -41,9 +42,26 @@ def _pick(table: dict[str, Callable[[Assistant], Any]], field: str, assistant: A
     return factory(assistant)
 
 
+def _user_urls(assistant: Assistant) -> Iterator[tuple[str, str]]:
+    """The URLs of the assistant's services that the user set (not a `VOXGATE_*_BASE_URL`)."""
+    model, transcriber = assistant.get("model") or {}, assistant.get("transcriber") or {}
+    if model.get("provider") == "custom-llm" and isinstance(model.get("url"), str):
+        yield "model.url", model["url"]
+    realtime = transcriber.get("realtimeUrl")
+    assembly = transcriber.get("provider") == "assembly-ai" and not base_url("assembly-ai")
+    if assembly and isinstance(realtime, str):  # the setting wins over it (stt_vendors.py)
+        yield "transcriber.realtimeUrl", realtime
+
+
 async def prepare(assistant: Assistant) -> None:
-    """Loads what the assistant's services share, off the event loop (the first call's model
-    load and hash check take about a second, which would stall every other call)."""
+    """Refuses a URL the user set that the SSRF guard refuses (kit/urls.py; a custom LLM's
+    requests are checked again as they are sent), then loads what the assistant's services
+    share, off the event loop (the first call's model load and hash check take about a
+    second, which would stall every other call). Runs at `POST /call` and when a call starts."""
+    for field, url in _user_urls(assistant):
+        reason = await check_url(url, configured_allowlist())
+        if reason is not None:
+            raise ProviderError(f"{field}: {reason}")
     transcriber = assistant.get("transcriber") or {}
     if transcriber.get("provider") == "faster-whisper":
         await asyncio.to_thread(shared_model, str(transcriber.get("model") or "tiny.en"))
@@ -77,8 +95,9 @@ def _named(field: str) -> Iterator[None]:
 
 async def check(assistant: Assistant) -> None:
     """Raises a `ProviderError` (its message starts with `assistant.`) when the assistant's
-    model, transcriber or voice cannot run here. Give it the assistant with the server's
-    defaults filled in (`builder.with_defaults`), as a call would run it."""
+    model, transcriber or voice cannot run here (`prepare`'s refusals included). Give it the
+    assistant with the server's defaults filled in (`builder.with_defaults`), as a call would
+    run it."""
     with _named("model"):
         build_llm(assistant)
     with _named("transcriber"):
