@@ -19,7 +19,7 @@ from swagger_ui_bundle import swagger_ui_path
 from voxgate import __version__
 from voxgate.auth.keys import get_or_create_org, seed_key
 from voxgate.config import Settings, get_settings
-from voxgate.control.call import carriers, expiry
+from voxgate.control.call import bus, carriers, expiry
 from voxgate.control.call.runner import live_calls
 from voxgate.control.routes import ROUTERS
 from voxgate.db.session import get_sessionmaker
@@ -89,6 +89,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await _bootstrap(settings)
+        if settings.redis_url:  # several processes: one connection pool for this one
+            await bus.start(settings.redis_url, settings.redis_prefix)
         timeout = settings.websocket_connect_timeout_seconds
         await expiry.recover(timeout)
         sweeper = asyncio.create_task(expiry.expire_queued(timeout, live_calls))
@@ -99,6 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await bus.stop()
 
     app = FastAPI(
         title="voxgate",

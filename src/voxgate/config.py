@@ -41,6 +41,15 @@ class Settings(BaseSettings):
     twilio_api_url: str = Field(
         default="https://api.twilio.com", description="Twilio's REST API root (scheme and host)."
     )
+    # Several processes (issue 6): where they find each other's live calls (control/call/bus.py).
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis shared by several `voxgate serve` processes (redis://host:6379/0): "
+        "a live call's control and listen URLs then work on any of them. Unset: one process.",
+    )
+    redis_prefix: str = Field(
+        default="voxgate:", description="Prefix of voxgate's Redis channel names."
+    )
     log_level: str = "info"
     host: str = "127.0.0.1"
     port: int = 8000

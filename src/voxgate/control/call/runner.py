@@ -12,6 +12,7 @@ import structlog
 
 from voxgate.control.call import assistant_request as asking
 from voxgate.control.call.assistant_request import Refused, ask, needs_assistant
+from voxgate.control.call.bus import serving
 from voxgate.control.call.live import DbCallStore, NoAssistant, call_info, resolve_squad
 from voxgate.control.call.phone_number import call_phone_number
 from voxgate.control.call.registry import registered
@@ -100,7 +101,9 @@ async def run_call(
         assistant, audio_format, store, socket, info, server, squad=squad, phone=phone
     )
     try:
-        with registered(row.id, row.org_id, session):  # for the control and listen URLs
-            await session.run()
+        # Findable by the control and listen URLs, this process's and (bus.py) the others'.
+        with registered(row.id, row.org_id, session):
+            async with serving(row.id):
+                await session.run()
     finally:
         await server.flush()
