@@ -196,6 +196,14 @@ class Bus:
         finally:
             await pubsub.aclose()  # type: ignore[no-untyped-call]
 
+    async def running(self, call_ids: list[str]) -> set[str]:
+        """The calls some process runs: someone is subscribed to their control channel."""
+        if not call_ids:
+            return set()
+        channels = [self.channel(call_id, "control") for call_id in call_ids]
+        counts = await self.redis.pubsub_numsub(*channels)
+        return {call_id for call_id, (_, n) in zip(call_ids, counts, strict=True) if n > 0}
+
     async def close(self) -> None:
         for task in list(self._tasks):
             task.cancel()
@@ -234,6 +242,11 @@ async def stop() -> None:
     if _bus is not None:
         await _bus.close()
         _bus = None
+
+
+async def running_anywhere(call_ids: list[str]) -> set[str]:
+    """Which of these calls some process runs (none known without a bus)."""
+    return await _bus.running(call_ids) if _bus is not None else set()
 
 
 @contextlib.asynccontextmanager

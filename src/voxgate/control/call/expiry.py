@@ -6,8 +6,11 @@ process left `in-progress` or `queued`.
   an `inboundPhoneCall` still `ringing` as long (the carrier never opened its media stream:
   the caller hung up first, or the stream was refused).
 - At startup, `recover` also ends every `in-progress` call (`…-vapifault-worker-died`): one
-  process serves every call, so none of them can still be live. Issue 6's scale-out (many
-  processes) replaces "at startup" with "by the surviving processes", per call's owner.
+  process serves every call, so none of them can still be live.
+
+With several processes (a Redis bus, bus.py) a call another process runs is live: no sweep ends
+it, and a process starting ends only the `in-progress` calls no process runs. Every process's
+sweeper also ends those from then on, so a crashed process's calls end on the survivors.
 """
 
 import asyncio
@@ -18,6 +21,7 @@ import structlog
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from voxgate.control.call.bus import current, running_anywhere
 from voxgate.control.call.service import kind as calls
 from voxgate.control.crud import Repository
 from voxgate.db.models import Call as CallRow
@@ -40,6 +44,8 @@ async def _end(
     live: frozenset[str] | set[str] = frozenset(),
 ) -> int:
     ended = 0
+    ids = list(ids)
+    live = set(live) | await running_anywhere(ids)  # this process's, and the others' (bus.py)
     async with sessions() as session:
         for call_id in ids:
             if call_id in live:
@@ -77,14 +83,20 @@ async def end_unconnected(
     return await _end(sessions, stale, NEVER_CONNECTED, live)
 
 
-async def recover(timeout_seconds: float, sessions: Sessions | None = None) -> None:
-    """At startup: ends the calls a previous process left behind."""
+async def end_orphans(sessions: Sessions | None = None) -> int:
+    """Ends the `in-progress` calls no process runs (their process died)."""
     sessions = sessions or get_sessionmaker()
     async with sessions() as session:
         orphans = list(
             await session.scalars(select(CallRow.id).where(CallRow.status == "in-progress"))
         )
-    died = await _end(sessions, orphans, WORKER_DIED)
+    return await _end(sessions, orphans, WORKER_DIED)
+
+
+async def recover(timeout_seconds: float, sessions: Sessions | None = None) -> None:
+    """At startup: ends the calls a previous process left behind."""
+    sessions = sessions or get_sessionmaker()
+    died = await end_orphans(sessions)
     expired = await end_unconnected(timeout_seconds, set(), sessions)
     if died or expired:
         log.warning("ended calls left by a previous process", in_progress=died, queued=expired)
@@ -97,5 +109,7 @@ async def expire_queued(timeout_seconds: float, live: set[str]) -> None:
         await asyncio.sleep(interval)
         try:
             await end_unconnected(timeout_seconds, live)
+            if current() is not None:  # several processes: one of them may have died
+                await end_orphans()
         except Exception:  # a database hiccup must not stop the next sweep
             log.exception("expiring queued calls failed")

@@ -80,6 +80,18 @@ async def run_call(
 ) -> None:
     """Runs the call until it ends. `audio_format` is the socket's (`transport.audioFormat`);
     `phone` is the carrier's leg of a phone call."""
+    # With several processes, the others see the call running here from its socket's first
+    # moment (bus.py): its control and listen URLs, the expiry sweeps, a second socket.
+    async with serving(row.id):
+        await _run(row, socket, audio_format, phone)
+
+
+async def _run(
+    row: CallRow,
+    socket: ClientSocket,
+    audio_format: dict[str, Any] | None,
+    phone: PhoneLine | None,
+) -> None:
     call: dict[str, Any] = row.data
     store = DbCallStore(row.org_id, row.id, render_envelope(row))
     if needs_assistant(call):
@@ -101,9 +113,7 @@ async def run_call(
         assistant, audio_format, store, socket, info, server, squad=squad, phone=phone
     )
     try:
-        # Findable by the control and listen URLs, this process's and (bus.py) the others'.
-        with registered(row.id, row.org_id, session):
-            async with serving(row.id):
-                await session.run()
+        with registered(row.id, row.org_id, session):  # for the control and listen URLs
+            await session.run()
     finally:
         await server.flush()

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from voxgate.auth.keys import find_key
+from voxgate.control.call.bus import running_anywhere
 from voxgate.control.call.runner import live_calls, run_call
 from voxgate.db.models import Call as CallRow
 from voxgate.db.session import get_sessionmaker
@@ -68,7 +69,7 @@ async def _joinable(websocket: WebSocket, call_id: str) -> CallRow | str:
             found = await find_key(session, key) if scheme.lower() == "bearer" else None
             if found is None or found.scope != "private" or found.org_id != row.org_id:
                 return "invalid credentials for this call"
-    if row.status != "queued" or call_id in live_calls:
+    if row.status != "queued" or call_id in live_calls or await running_anywhere([call_id]):
         return f"call is {row.status if row.status != 'queued' else 'already connected'}"
     return row
 
