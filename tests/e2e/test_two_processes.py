@@ -27,26 +27,25 @@ pytestmark = pytest.mark.db
 SRC = Path(__file__).resolve().parents[2] / "src"
 
 
-def serve(database_url: str, env: dict[str, str], data_dir: Path) -> Iterator[str]:
-    """One `voxgate serve` process on a free port; yields its URL, stops it afterwards."""
+def start(
+    database_url: str, env: dict[str, str], data_dir: Path
+) -> tuple[subprocess.Popen[bytes], str]:
+    """One `voxgate serve` process on a free port, and its URL."""
     port = free_port()
     env = {**env, "VOXGATE_DATA_DIR": str(data_dir), "VOXGATE_DATABASE_URL": database_url}
     command = [sys.executable, "-m", "voxgate.cli", "serve", "--port", str(port)]
-    server = subprocess.Popen(command, env=env)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                httpx.get(f"{url}/openapi.json")
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline and server.poll() is None, "serve did not start"
-                time.sleep(0.2)
-        yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
+    return subprocess.Popen(command, env=env), f"http://127.0.0.1:{port}"
+
+
+def wait_until_serving(server: subprocess.Popen[bytes], url: str) -> None:
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            httpx.get(f"{url}/openapi.json")
+            return
+        except httpx.TransportError:
+            assert time.monotonic() < deadline and server.poll() is None, "serve did not start"
+            time.sleep(0.2)
 
 
 @pytest.fixture
@@ -63,13 +62,16 @@ def processes(database_url: str, tmp_path: Path) -> Iterator[tuple[str, str]]:
         "VOXGATE_REDIS_PREFIX": fresh_prefix(),
         "VOXGATE_LOG_LEVEL": "warning",
     }
-    a = serve(database_url, env, tmp_path / "a")
-    b = serve(database_url, env, tmp_path / "b")
+    started = [start(database_url, env, tmp_path / name) for name in ("a", "b")]
     try:
-        yield next(a), next(b)
+        for server, url in started:
+            wait_until_serving(server, url)
+        yield started[0][1], started[1][1]
     finally:
-        for process in (a, b):
-            process.close()
+        for server, _ in started:
+            server.terminate()
+        for server, _ in started:
+            server.wait(timeout=20)
 
 
 def ws(url: str, public: str) -> str:
