@@ -5,8 +5,7 @@ the call's control channel (`serving`); a process that gets a control request or
 a call it does not run publishes a request there (`control`, `listening`) and waits for the
 answer on a reply channel of its own. Nobody subscribed (PUBLISH reaches 0 clients) means the
 call runs nowhere. A listener subscribes to the call's audio channel first, then asks to join;
-the running process then publishes its listen tap's chunks there (`_relay`) for as long as a
-PUBLISH still reaches someone, and an empty message when the call ends.
+the running process then relays its listen tap there (bus_audio.py).
 
 Unset `VOXGATE_REDIS_URL`: no bus (`current()` is None), every call is served in-process.
 """
@@ -21,16 +20,16 @@ from typing import Any
 import structlog
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
+from redis.exceptions import RedisError
 
+from voxgate.control.call.bus_audio import QUEUE_CHUNKS, Relays, feed, next_message
 from voxgate.control.call.monitoring import control_here, listen_refusal
-from voxgate.control.call.registry import LiveCall, live_sessions
+from voxgate.control.call.registry import live_sessions
 from voxgate.engine.listen import Listener
 from voxgate.errors import VoxgateError
 
 log = structlog.get_logger()
 REPLY_SECONDS = 5.0  # the running process answers at once: only a dead one takes longer
-_QUEUE_CHUNKS = 50  # as engine/listen.py: a listener falling behind loses chunks
-_ENDED = b""  # on the audio channel: the call has ended
 
 
 class Relayed(VoxgateError):
@@ -52,22 +51,13 @@ class ListenRefused(Exception):
     """The call is not live anywhere, or its monitorPlan refuses this listener."""
 
 
-async def _next(pubsub: PubSub) -> bytes:
-    """The next message published on the subscribed channels."""
-    async for message in pubsub.listen():
-        if message["type"] == "message":
-            data: bytes = message["data"]
-            return data
-    raise ConnectionError("the subscription ended")
-
-
 class Bus:
     """One process's Redis connection pool and the calls it serves to other processes."""
 
     def __init__(self, redis: Redis, prefix: str) -> None:
         self.redis, self._prefix = redis, prefix
-        self._relays: dict[str, asyncio.Event] = {}  # call → "a listener joined meanwhile"
         self._tasks: set[asyncio.Task[None]] = set()
+        self._relays = Relays(redis, self._spawn)
 
     def channel(self, call_id: str, kind: str) -> str:
         return f"{self._prefix}call:{call_id}:{kind}"
@@ -84,7 +74,13 @@ class Bus:
     async def serving(self, call_id: str) -> AsyncIterator[None]:
         """Answers other processes' requests for this call while the block runs."""
         pubsub = self.redis.pubsub()
-        await pubsub.subscribe(self.channel(call_id, "control"))
+        try:
+            await pubsub.subscribe(self.channel(call_id, "control"))
+        except RedisError:  # Redis down must not take the call down: it runs, unreachable
+            log.exception("the call is reachable from this process only", call=call_id)
+            await pubsub.aclose()  # type: ignore[no-untyped-call]
+            yield
+            return
         answering = asyncio.create_task(self._answer_all(call_id, pubsub))
         try:
             yield
@@ -96,7 +92,12 @@ class Bus:
 
     async def _answer_all(self, call_id: str, pubsub: PubSub) -> None:
         while True:  # one at a time: a call's control messages keep their order
-            request = json.loads(await _next(pubsub))
+            try:
+                request = json.loads(await next_message(pubsub))
+            except RedisError:  # the next read reconnects and subscribes again
+                log.warning("lost Redis, reconnecting", call=call_id)
+                await asyncio.sleep(1)
+                continue
             answering = self._spawn(self._reply(call_id, request))
             # Shielded: an `end-call` ends the block `serving` wraps, which cancels this loop;
             # its answer must still go out.
@@ -117,34 +118,13 @@ class Bus:
         if request.get("kind") == "listen":
             refused = await listen_refusal(live, authorization)
             if refused is None:
-                self._relay(call_id, live)
+                self._relays.join(self.channel(call_id, "audio"), live)
             return {"refused": refused}
         try:
             await control_here(live, authorization, str(request.get("body")).encode())
         except VoxgateError as error:
             return {"status": error.status_code, "body": error.body()}
         return {"status": 200}
-
-    def _relay(self, call_id: str, live: LiveCall) -> None:
-        joined = self._relays.get(call_id)
-        if joined is not None:
-            joined.set()  # the running relay must not stop on a PUBLISH that missed this one
-            return
-        joined = self._relays[call_id] = asyncio.Event()
-        self._spawn(self._publish_audio(call_id, live, joined))
-
-    async def _publish_audio(self, call_id: str, live: LiveCall, joined: asyncio.Event) -> None:
-        channel = self.channel(call_id, "audio")
-        try:
-            async with live.session.listen.listen() as queue:
-                while (chunk := await queue.get()) is not None:
-                    if await self.redis.publish(channel, chunk) == 0 and not joined.is_set():
-                        return  # the last remote listener has left
-                    joined.clear()
-                await self.redis.publish(channel, _ENDED)
-        finally:
-            if self._relays.get(call_id) is joined:
-                del self._relays[call_id]
 
     # Any other process.
     async def _ask(self, call_id: str, request: dict[str, Any]) -> dict[str, Any] | None:
@@ -158,7 +138,7 @@ class Bus:
                 return None
             try:
                 async with asyncio.timeout(REPLY_SECONDS):
-                    answer: dict[str, Any] = json.loads(await _next(pubsub))
+                    answer: dict[str, Any] = json.loads(await next_message(pubsub))
             except TimeoutError:
                 raise NoAnswer("The process running this call did not answer.") from None
             return None if answer.get("gone") else answer
@@ -185,8 +165,8 @@ class Bus:
             answer = await self._ask(call_id, {"kind": "listen", "authorization": authorization})
             if answer is None or answer.get("refused"):
                 raise ListenRefused((answer or {}).get("refused") or "call is not in progress")
-            queue: Listener = asyncio.Queue(_QUEUE_CHUNKS)
-            feeding = asyncio.create_task(_feed(pubsub, queue))
+            queue: Listener = asyncio.Queue(QUEUE_CHUNKS)
+            feeding = asyncio.create_task(feed(pubsub, queue))
             try:
                 yield queue
             finally:
@@ -209,15 +189,6 @@ class Bus:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.redis.aclose()
-
-
-async def _feed(pubsub: PubSub, queue: Listener) -> None:
-    while (chunk := await _next(pubsub)) != _ENDED:
-        with contextlib.suppress(asyncio.QueueFull):  # a slow listener loses this chunk
-            queue.put_nowait(chunk)
-    if queue.full():
-        queue.get_nowait()  # the end must get through even to a listener behind
-    queue.put_nowait(None)
 
 
 _bus: Bus | None = None

@@ -32,6 +32,7 @@ NEVER_CONNECTED = "call.in-progress.error-providerfault-transport-never-connecte
 WORKER_DIED = "call.in-progress.error-vapifault-worker-died"
 WEBSOCKET_CALL = "vapi.websocketCall"
 INBOUND_CALL = "inboundPhoneCall"
+ORPHAN_GRACE_SECONDS = 3.0
 log = structlog.get_logger()
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -90,6 +91,10 @@ async def end_orphans(sessions: Sessions | None = None) -> int:
         orphans = list(
             await session.scalars(select(CallRow.id).where(CallRow.status == "in-progress"))
         )
+    if current() is not None and set(orphans) - await running_anywhere(orphans):
+        # Seen twice, a while apart: a running process whose Redis connection has just come
+        # back subscribes again in the meantime (`_end` asks again).
+        await asyncio.sleep(ORPHAN_GRACE_SECONDS)
     return await _end(sessions, orphans, WORKER_DIED)
 
 
