@@ -19,7 +19,7 @@ from tests.e2e.caller import loudness, seconds
 from tests.e2e.conftest import REPLY
 from tests.e2e.fake_llm import FakeLLM
 from tests.e2e.test_call_monitor import channels
-from tests.e2e.test_websocket_call import dial, new_call
+from tests.e2e.test_websocket_call import POLICY_VIOLATION, dial, new_call
 from tests.support.redis import fresh_prefix, redis_url
 from tests.support.server import free_port
 
@@ -91,6 +91,9 @@ async def test_a_call_on_one_process_is_controlled_and_heard_through_the_other(
         control = urlparse(call["monitor"]["controlUrl"]).path
         async with dial(ws(b, call["transport"]["websocketCallUrl"])) as caller:
             await caller.quiet()  # the greeting
+            async with dial(ws(a, call["transport"]["websocketCallUrl"])) as second:
+                await asyncio.wait_for(second.closed.wait(), 10)
+            assert second.close_code == POLICY_VIOLATION  # connected already, on B
 
             said = time.monotonic()
             response = await on_a.post(control, json={"type": "say", "content": "Room ready."})
