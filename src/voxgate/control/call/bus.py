@@ -121,7 +121,8 @@ class Bus:
                 self._relays.join(self.channel(call_id, "audio"), live)
             return {"refused": refused}
         try:
-            await control_here(live, authorization, str(request.get("body")).encode())
+            body = str(request.get("body")).encode("latin-1")
+            await control_here(live, authorization, body)
         except VoxgateError as error:
             return {"status": error.status_code, "body": error.body()}
         return {"status": 200}
@@ -148,7 +149,12 @@ class Bus:
     async def control(self, call_id: str, authorization: str, body: bytes) -> bool:
         """Has the process running the call apply this control message (raising its error);
         False when the call runs nowhere."""
-        request = {"kind": "control", "authorization": authorization, "body": body.decode()}
+        # Latin-1 carries any bytes through JSON unchanged (the owner parses them as sent).
+        request = {
+            "kind": "control",
+            "authorization": authorization,
+            "body": body.decode("latin-1"),
+        }
         answer = await self._ask(call_id, request)
         if answer is None:
             return False

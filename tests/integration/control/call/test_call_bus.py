@@ -78,9 +78,9 @@ async def test_a_control_message_reaches_the_process_running_the_call(
     running, other = buses
     session = Session()
     async with live(running, session):
-        body = json.dumps({"message": {"type": "say", "content": "Hello"}}).encode()
-        assert await other.control(CALL, "", body) is True
-    assert session.handled == [{"type": "say", "content": "Hello"}]
+        body = json.dumps({"message": {"type": "say", "content": "Grüße"}}, ensure_ascii=False)
+        assert await other.control(CALL, "", body.encode()) is True
+    assert session.handled == [{"type": "say", "content": "Grüße"}]
 
 
 async def test_a_refusal_comes_back_as_the_running_process_gave_it(
@@ -95,6 +95,9 @@ async def test_a_refusal_comes_back_as_the_running_process_gave_it(
         with pytest.raises(Relayed) as not_json:
             await other.control(CALL, "", b"{")
         assert not_json.value.body()["message"] == "The body must be a JSON control message."
+        with pytest.raises(Relayed) as not_utf8:
+            await other.control(CALL, "", b'{"type": "say", "content": "\xff"}')
+        assert not_utf8.value.body()["message"] == "The body must be a JSON control message."
     async with live(running, Session({"controlEnabled": False})):
         with pytest.raises(Relayed) as off:
             await other.control(CALL, "", b'{"type": "end-call"}')
