@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import structlog
@@ -172,7 +172,8 @@ class Bus:
             if answer is None or answer.get("refused"):
                 raise ListenRefused((answer or {}).get("refused") or "call is not in progress")
             queue: Listener = asyncio.Queue(QUEUE_CHUNKS)
-            feeding = asyncio.create_task(feed(pubsub, queue))
+            running = self._still_running(call_id)
+            feeding = asyncio.create_task(feed(pubsub, queue, running))
             try:
                 yield queue
             finally:
@@ -181,6 +182,12 @@ class Bus:
                     await feeding
         finally:
             await pubsub.aclose()  # type: ignore[no-untyped-call]
+
+    def _still_running(self, call_id: str) -> Callable[[], Awaitable[bool]]:
+        async def running() -> bool:
+            return bool(await self.running([call_id]))
+
+        return running
 
     async def running(self, call_ids: list[str]) -> set[str]:
         """The calls some process runs: someone is subscribed to their control channel."""

@@ -6,7 +6,7 @@ listening process feeds its websocket's queue from that channel.
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from redis.asyncio import Redis
@@ -17,16 +17,28 @@ from voxgate.engine.listen import Listener
 
 QUEUE_CHUNKS = 50  # as engine/listen.py: a listener falling behind loses chunks
 ENDED = b""  # on the audio channel: the call has ended
+SILENCE_SECONDS = 5.0  # no audio this long (chunks come every 100 ms): is the call still running?
 Spawn = Callable[[Coroutine[Any, Any, None]], "asyncio.Task[None]"]
 
 
 async def next_message(pubsub: PubSub) -> bytes:
     """The next message published on the subscribed channels."""
+    data = await message_within(pubsub, None)
+    assert data is not None  # with no time limit, only a message returns
+    return data
+
+
+async def message_within(pubsub: PubSub, timeout: float | None) -> bytes | None:
+    """The next message published on the subscribed channels (None: none within `timeout`)."""
+    deadline = None if timeout is None else asyncio.get_running_loop().time() + timeout
     while True:
-        message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=None)
+        left = None if deadline is None else max(0.0, deadline - asyncio.get_running_loop().time())
+        message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=left)
         if message is not None and message["type"] == "message":
             data: bytes = message["data"]
             return data
+        if left == 0.0:
+            return None
 
 
 class Relays:
@@ -58,9 +70,14 @@ class Relays:
                 del self._joined[channel]
 
 
-async def feed(pubsub: PubSub, queue: Listener) -> None:
-    """The listening process's side: the audio channel's chunks into one listener's queue."""
-    while (chunk := await next_message(pubsub)) != ENDED:
+async def feed(pubsub: PubSub, queue: Listener, running: Callable[[], Awaitable[bool]]) -> None:
+    """The listening process's side: the audio channel's chunks into one listener's queue,
+    until the call ends (or, silent a while, `running` says its process has gone)."""
+    while (chunk := await message_within(pubsub, SILENCE_SECONDS)) != ENDED:
+        if chunk is None:
+            if not await running():
+                break
+            continue
         with contextlib.suppress(asyncio.QueueFull):  # a slow listener loses this chunk
             queue.put_nowait(chunk)
     if queue.full():

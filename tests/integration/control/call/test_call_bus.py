@@ -12,6 +12,7 @@ from redis.asyncio import Redis
 
 from tests.support.redis import fresh_prefix, redis_url
 from voxgate.control.call import bus as bus_module
+from voxgate.control.call import bus_audio
 from voxgate.control.call.bus import Bus, ListenRefused, NoAnswer, Relayed
 from voxgate.control.call.registry import LiveCall, live_sessions
 
@@ -174,3 +175,18 @@ async def test_the_monitor_plan_refuses_a_remote_listener(buses: tuple[Bus, Bus]
             async with other.listening(CALL, ""):
                 pass
     assert session.listen.listeners == set()
+
+
+async def test_a_remote_listener_is_let_go_when_the_running_process_goes(
+    buses: tuple[Bus, Bus], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    running, other = buses
+    monkeypatch.setattr(bus_audio, "SILENCE_SECONDS", 0.2)
+    session = Session()
+    async with contextlib.AsyncExitStack() as process:
+        await process.enter_async_context(live(running, session))
+        async with other.listening(CALL, "") as queue:
+            session.listen.hear(b"\x05\x00")
+            assert await asyncio.wait_for(queue.get(), 5) == b"\x05\x00"
+            await process.aclose()  # it stops serving the call, and never says it ended
+            assert await asyncio.wait_for(queue.get(), 5) is None
