@@ -20,7 +20,7 @@ from voxgate import __version__, telemetry
 from voxgate.auth.keys import get_or_create_org, seed_key
 from voxgate.config import Settings, get_settings
 from voxgate.control.body_limit import BodyLimit
-from voxgate.control.call import carriers, expiry, schedule
+from voxgate.control.call import bus, carriers, expiry, schedule
 from voxgate.control.call.runner import live_calls
 from voxgate.control.drain import drain
 from voxgate.control.health import router as health
@@ -98,6 +98,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await _bootstrap(settings)
+        if settings.redis_url:  # several processes: one connection pool for this one
+            await bus.start(settings.redis_url, settings.redis_prefix)
         timeout = settings.websocket_connect_timeout_seconds
         await expiry.recover(timeout)
         ring_timeout = settings.phone_ring_timeout_seconds
@@ -111,6 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await bus.stop()
 
     app = FastAPI(
         title="voxgate",

@@ -87,6 +87,16 @@ class Settings(BaseSettings):
         description="Fernet key(s), comma-separated, that encrypt stored secrets (the first "
         "encrypts, every one decrypts); unset: one generated into data_dir/secret.key.",
     )
+
+    # Several processes (issue 6): where they find each other's live calls (control/call/bus.py).
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis shared by several `voxgate serve` processes (redis://host:6379/0): "
+        "a live call's control and listen URLs then work on any of them. Unset: one process.",
+    )
+    redis_prefix: str = Field(
+        default="voxgate:", description="Prefix of voxgate's Redis channel names."
+    )
     log_level: str = "info"
     log_format: Literal["console", "json"] = Field(
         default="console",

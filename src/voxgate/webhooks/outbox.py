@@ -5,8 +5,11 @@ app's lifespan) sends every due delivery, retries per the target's `backoffPlan`
 each attempt. A delivery still pending when the process stops is sent when it starts again,
 at least once: one interrupted mid-request goes out a second time.
 
-One process sends every delivery (as one process serves every call); issue 6's scale-out has
-to claim rows (`FOR UPDATE SKIP LOCKED`) before several may.
+Several processes may run the outbox on one database (issue 6): a sender claims a delivery
+before sending it (`_claim`: one conditional UPDATE, so only one process wins it) by pushing its
+`next_attempt_at` past the time the attempt can take, and none starts on a call's delivery while
+another of the same call is out (claimed, never attempted): one call's stay in order. A sender
+that dies mid-attempt leaves its claim to run out; another sends the delivery then.
 """
 
 import asyncio
@@ -17,8 +20,9 @@ from typing import Any
 
 import httpx
 import structlog
-from sqlalchemy import select
+from sqlalchemy import exists, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import aliased
 
 from voxgate import telemetry
 from voxgate.db.models import ServerMessage
@@ -34,6 +38,16 @@ from voxgate.webhooks.target import Target
 Sessions = async_sessionmaker[AsyncSession]
 log = structlog.get_logger()
 _BATCH = 100
+_CLAIM_MARGIN = 10.0  # seconds a claim outlasts the attempt's timeouts
+
+
+def _call_out(call_id: Any) -> Any:
+    """Some delivery of this call is claimed and not yet attempted: being sent right now."""
+    out = aliased(ServerMessage)
+    return exists().where(
+        out.call_id == call_id, out.status == "pending",
+        out.attempts == 0, out.next_attempt_at > utcnow(),
+    )  # fmt: skip
 
 
 async def enqueue(
@@ -89,6 +103,7 @@ class Outbox:
             due = await session.execute(
                 select(ServerMessage.id, ServerMessage.call_id)
                 .where(ServerMessage.status == "pending", ServerMessage.next_attempt_at <= utcnow())
+                .where(~_call_out(ServerMessage.call_id))
                 .order_by(ServerMessage.created_at)
                 .limit(_BATCH)
             )
@@ -133,7 +148,7 @@ class Outbox:
             self._client = guarded_client()
         async with self._db()() as session:
             row = await session.get(ServerMessage, delivery_id)
-        if row is None or row.status != "pending":
+        if row is None or row.status != "pending" or not await self._claim(row):
             return
         # No connection is held while the webhook server takes its time.
         code, error = await _post(self._client, row)
@@ -157,6 +172,24 @@ class Outbox:
                 row.next_attempt_at = utcnow() + timedelta(seconds=delay)
             await session.commit()
         telemetry.observer().webhook(row.type, outcome)
+
+    async def _claim(self, row: ServerMessage) -> bool:
+        """Whether this process won the delivery (another may be sending it, or its call's)."""
+        timeout = float(row.target.get("timeoutSeconds") or 20)
+        now = utcnow()
+        async with self._db()() as session:
+            claimed = await session.scalar(
+                update(ServerMessage)
+                .where(ServerMessage.id == row.id, ServerMessage.status == "pending")
+                .where(ServerMessage.next_attempt_at <= now)
+                .where(~_call_out(row.call_id) if row.call_id is not None else true())
+                # Long enough for a token request and the post, each up to the timeout.
+                .values(next_attempt_at=now + timedelta(seconds=2 * timeout + _CLAIM_MARGIN))
+                .returning(ServerMessage.id)
+                .execution_options(synchronize_session=False)
+            )
+            await session.commit()
+        return claimed is not None
 
     async def run(self, interval: float = 0.2) -> None:
         """Runs until cancelled."""

@@ -22,7 +22,7 @@ from tests.support.server import LiveServer
 from voxgate.config import get_settings
 from voxgate.db.migrate import upgrade
 from voxgate.db.models import Org, ServerMessage
-from voxgate.webhooks.outbox import enqueue
+from voxgate.webhooks.outbox import Outbox, enqueue
 
 pytestmark = pytest.mark.db
 Sessions = async_sessionmaker[AsyncSession]
@@ -189,3 +189,28 @@ async def test_a_delivery_left_pending_is_sent_by_the_next_process(
             await child.wait()
         assert (row.status, row.attempts) == ("delivered", 1)
         assert [r.message for r in webhook.received] == [MESSAGE]
+
+
+async def test_several_outboxes_send_each_delivery_once_and_a_calls_in_order(
+    sessions: Sessions, webhook: FakeWebhook
+) -> None:
+    # The live server's outbox and two more, as with three `voxgate serve` processes.
+    org = await new_org(sessions)
+    target = {"url": webhook.url, "timeoutSeconds": 20.0, "headers": {}}
+    webhook.delay = 0.1  # sends overlap
+    call = f"call-{os.urandom(4).hex()}"
+    ordered = [{**MESSAGE, "timestamp": n} for n in range(6)]
+    lone = [{**MESSAGE, "timestamp": 100 + n} for n in range(3)]
+    others = [asyncio.create_task(Outbox(sessions).run(interval=0.05)) for _ in range(2)]
+    try:
+        ids = [await enqueue(org, call, target, m, sessions) for m in ordered]
+        ids += [await enqueue(org, None, target, m, sessions) for m in lone]
+        rows = [await settled(sessions, delivery, within=30) for delivery in ids]
+    finally:
+        for task in others:
+            task.cancel()
+        await asyncio.gather(*others, return_exceptions=True)
+    assert all((row.status, row.attempts) == ("delivered", 1) for row in rows)
+    stamps = [r.message["timestamp"] for r in webhook.received]
+    assert sorted(stamps) == [0, 1, 2, 3, 4, 5, 100, 101, 102]  # each exactly once
+    assert [s for s in stamps if s < 100] == list(range(6))

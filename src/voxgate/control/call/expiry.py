@@ -10,8 +10,11 @@ process left `in-progress` or `queued`.
   after 10 at most, so its final status callback was lost); an outbound phone call is never
   ended for the websocket's timeout, which does not apply to it.
 - At startup, `recover` also ends every `in-progress` call (`…-vapifault-worker-died`): one
-  process serves every call, so none of them can still be live. Issue 6's scale-out (many
-  processes) replaces "at startup" with "by the surviving processes", per call's owner.
+  process serves every call, so none of them can still be live.
+
+With several processes (a Redis bus, bus.py) a call another process runs is live: no sweep ends
+it, and a process starting ends only the `in-progress` calls no process runs. Every process's
+sweeper also ends those from then on, so a crashed process's calls end on the survivors.
 """
 
 import asyncio
@@ -23,6 +26,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from voxgate import telemetry
+from voxgate.control.call.bus import current, running_anywhere
 from voxgate.control.call.service import kind as calls
 from voxgate.control.call.unrun import end_unrun
 from voxgate.control.crud import Repository
@@ -37,6 +41,8 @@ INBOUND_CALL = "inboundPhoneCall"
 PHONE_CALL = "outboundPhoneCall"
 UNANSWERED = "customer-did-not-answer"
 NEVER_PLACED = "twilio-failed-to-connect-call"  # the carrier never said it rang
+
+ORPHAN_GRACE_SECONDS = 3.0
 log = structlog.get_logger()
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -49,6 +55,8 @@ async def _end(
     live: frozenset[str] | set[str] = frozenset(),
 ) -> int:
     ended = 0
+    ids = list(ids)
+    live = set(live) | await running_anywhere(ids)  # this process's, and the others' (bus.py)
     async with sessions() as session:
         for call_id in ids:
             if call_id in live:
@@ -88,14 +96,24 @@ async def end_unconnected(
     return await _end(sessions, stale, NEVER_CONNECTED, live)
 
 
-async def recover(timeout_seconds: float, sessions: Sessions | None = None) -> None:
-    """At startup: ends the calls a previous process left behind."""
+async def end_orphans(sessions: Sessions | None = None) -> int:
+    """Ends the `in-progress` calls no process runs (their process died)."""
     sessions = sessions or get_sessionmaker()
     async with sessions() as session:
         orphans = list(
             await session.scalars(select(CallRow.id).where(CallRow.status == "in-progress"))
         )
-    died = await _end(sessions, orphans, WORKER_DIED)
+    if current() is not None and set(orphans) - await running_anywhere(orphans):
+        # Seen twice, a while apart: a running process whose Redis connection has just come
+        # back subscribes again in the meantime (`_end` asks again).
+        await asyncio.sleep(ORPHAN_GRACE_SECONDS)
+    return await _end(sessions, orphans, WORKER_DIED)
+
+
+async def recover(timeout_seconds: float, sessions: Sessions | None = None) -> None:
+    """At startup: ends the calls a previous process left behind."""
+    sessions = sessions or get_sessionmaker()
+    died = await end_orphans(sessions)
     expired = await end_unconnected(timeout_seconds, set(), sessions)
     if died or expired:
         log.warning("ended calls left by a previous process", in_progress=died, queued=expired)
@@ -129,5 +147,7 @@ async def expire_queued(
             await end_unconnected(timeout_seconds, live)
             if ring_timeout_seconds is not None:
                 await end_unanswered(ring_timeout_seconds)
+            if current() is not None:  # several processes: one of them may have died
+                await end_orphans()
         except Exception:  # a database hiccup must not stop the next sweep
             log.exception("expiring queued calls failed")

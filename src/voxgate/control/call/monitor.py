@@ -8,7 +8,10 @@
   the session refuses a 400.
 - `/call/{id}/listen` is a read-only websocket of the call's audio: binary 16 kHz stereo PCM
   s16le, customer left, assistant right (`engine/listen.py`), closed with 1000 when the call
-  ends; a call not running here is refused with a policy-violation close.
+  ends; a call not running is refused with a policy-violation close.
+
+With several processes (`VOXGATE_REDIS_URL`), a call running in another one is reached through
+bus.py: the same checks (monitoring.py) run there and the answer comes back unchanged.
 
 Both are capability URLs. `monitorPlan.controlEnabled` / `listenEnabled` false turn them off
 (403 / policy violation); `controlAuthenticationEnabled` / `listenAuthenticationEnabled` require
@@ -20,94 +23,45 @@ import contextlib
 from typing import Any
 
 from fastapi import APIRouter, Request, WebSocket
-from starlette.datastructures import Headers
 from starlette.websockets import WebSocketDisconnect
 
-from voxgate.auth.keys import find_key
-from voxgate.control.call.registry import LiveCall, live_sessions
+from voxgate.control.call import bus
+from voxgate.control.call.monitoring import control_here, listen_refusal, not_live
+from voxgate.control.call.registry import live_sessions
 from voxgate.control.call.socket import POLICY_VIOLATION
-from voxgate.control.crud import is_uuid
-from voxgate.db.models import Call as CallRow
-from voxgate.db.session import get_sessionmaker
 from voxgate.engine.listen import Listener
-from voxgate.errors import BadRequest, Forbidden, NotFound, Unauthorized
 from voxgate.wire.call_urls import CONTROL_PATH, LISTEN_PATH
 
 router = APIRouter()
 
 
-def _plan(live: LiveCall) -> dict[str, Any]:
-    plan = live.session.assistant.get("monitorPlan")
-    return plan if isinstance(plan, dict) else {}
-
-
-async def _key_of_org(headers: Headers, org_id: str) -> bool:
-    """Whether the request carries a key (public or private) of this org."""
-    scheme, _, key = headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not key:
-        return False
-    async with get_sessionmaker()() as session:
-        found = await find_key(session, key.strip())
-    return found is not None and found.org_id == org_id
-
-
-async def _not_live(call_id: str) -> NotFound | BadRequest:
-    """Why a call that is not running here cannot be controlled."""
-    row = None
-    if is_uuid(call_id):
-        async with get_sessionmaker()() as session:
-            row = await session.get(CallRow, call_id)
-    if row is None:
-        return NotFound("Call not found")
-    return BadRequest(f"Call is {row.status}: only a call in progress can be controlled.")
-
-
-async def _message(request: Request) -> dict[str, Any]:
-    try:
-        body = await request.json()
-    except ValueError:
-        raise BadRequest("The body must be a JSON control message.") from None
-    if isinstance(body, dict) and "type" not in body and isinstance(body.get("message"), dict):
-        body = body["message"]  # the spec's `ClientInboundMessage` wrapper
-    if not isinstance(body, dict):
-        raise BadRequest("The body must be a JSON object.")
-    return body
-
-
 @router.post(CONTROL_PATH, include_in_schema=False)
 async def control(id: str, request: Request) -> dict[str, Any]:
+    authorization, body = request.headers.get("authorization", ""), await request.body()
     live = live_sessions.get(id)
-    if live is None:
-        raise await _not_live(id)
-    plan = _plan(live)
-    if plan.get("controlEnabled") is False:
-        raise Forbidden("Live control is turned off for this call (monitorPlan.controlEnabled).")
-    needs_key = plan.get("controlAuthenticationEnabled") is True
-    if needs_key and not await _key_of_org(request.headers, live.org_id):
-        raise Unauthorized()
-    refused = await live.session.handle(await _message(request), source="control")
-    if refused is not None:
-        raise BadRequest(refused)
+    if live is not None:  # running here
+        await control_here(live, authorization, body)
+        return {}
+    relay = bus.current()
+    if relay is None or not await relay.control(id, authorization, body):
+        raise await not_live(id)
     return {}
-
-
-async def _listen_refusal(websocket: WebSocket, live: LiveCall | None) -> str | None:
-    if live is None:
-        return "call is not in progress"
-    plan = _plan(live)
-    if plan.get("listenEnabled") is False:
-        return "listening is turned off for this call"
-    needs_key = plan.get("listenAuthenticationEnabled") is True
-    if needs_key and not await _key_of_org(websocket.headers, live.org_id):
-        return "invalid credentials for this call"
-    return None
 
 
 @router.websocket(LISTEN_PATH)
 async def listen(websocket: WebSocket, id: str) -> None:
     await websocket.accept()
+    authorization = websocket.headers.get("authorization", "")
     live = live_sessions.get(id)
-    refused = await _listen_refusal(websocket, live)
+    relay = bus.current()
+    if live is None and relay is not None:  # perhaps running in another process
+        try:
+            async with relay.listening(id, authorization) as queue:
+                await _stream(websocket, queue)
+        except bus.ListenRefused as refusal:
+            await websocket.close(POLICY_VIOLATION, str(refusal))
+        return
+    refused = await listen_refusal(live, authorization)
     if refused is not None or live is None:
         await websocket.close(POLICY_VIOLATION, refused)
         return

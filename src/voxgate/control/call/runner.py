@@ -14,6 +14,7 @@ from structlog.contextvars import bound_contextvars
 from voxgate import telemetry
 from voxgate.control.call import assistant_request as asking
 from voxgate.control.call.assistant_request import Refused, ask, needs_assistant
+from voxgate.control.call.bus import serving
 from voxgate.control.call.live import DbCallStore, NoAssistant, call_info, resolve_squad
 from voxgate.control.call.phone_number import call_phone_number
 from voxgate.control.call.registry import registered
@@ -84,10 +85,13 @@ async def run_call(
     call_type = str(row.data.get("type") or "unknown")
     # Every line the call logs names it, pipecat's and its post-call tasks' included (they
     # inherit this context); logging.py gives pipecat's loguru lines the same format.
+    # With several processes, the others see the call running here from its socket's first
+    # moment (bus.py): its control and listen URLs, the expiry sweeps, a second socket.
     with bound_contextvars(call_id=row.id, org_id=row.org_id):
         telemetry.observer().call_started(call_type)
         try:
-            await _run(row, socket, audio_format, phone)
+            async with serving(row.id):
+                await _run(row, socket, audio_format, phone)
         finally:
             telemetry.observer().call_stopped(call_type)
 

@@ -17,12 +17,15 @@ from typing import Any
 import httpx
 import pytest
 from prometheus_client import REGISTRY
+from redis.asyncio import Redis
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from tests.support.assistants import RUNNABLE
+from tests.support.redis import fresh_prefix, redis_url
 from tests.support.server import LiveServer
 from voxgate.config import get_settings
+from voxgate.control.call.bus import Bus
 from voxgate.control.call.expiry import end_unconnected
 from voxgate.db.models import Call as CallRow
 from voxgate.kit.time import iso, utcnow
@@ -65,8 +68,8 @@ async def rewrite(call_id: str, **values: Any) -> None:
 
 
 @asynccontextmanager
-async def server_process() -> AsyncIterator[None]:
-    env = {**os.environ, "VOXGATE_WEBSOCKET_CONNECT_TIMEOUT_SECONDS": str(TIMEOUT)}
+async def server_process(**settings: str) -> AsyncIterator[None]:
+    env = {**os.environ, "VOXGATE_WEBSOCKET_CONNECT_TIMEOUT_SECONDS": str(TIMEOUT), **settings}
     child = await asyncio.create_subprocess_exec(
         sys.executable, "-c", SERVE, env=env, stdout=asyncio.subprocess.PIPE
     )
@@ -139,3 +142,28 @@ async def test_each_expired_call_is_counted_as_ended(
     count = await live_server.run(end_unconnected(60.0, set()))  # the sweep, run now
     assert (await client.get(f"/call/{call['id']}")).json()["endedReason"] == NEVER_CONNECTED
     assert count >= 1 and ended_total(NEVER_CONNECTED) == before + count
+
+
+async def test_with_several_processes_only_calls_no_process_runs_are_ended(
+    client: httpx.AsyncClient,
+) -> None:
+    url, prefix = redis_url(), fresh_prefix()
+    elsewhere, orphan = await new_call(client), await new_call(client)
+    for call in (elsewhere, orphan):
+        started = {**call, "status": "in-progress", "startedAt": iso(utcnow())}
+        await rewrite(call["id"], status="in-progress", data=started)
+    other = Redis.from_url(url)  # another process, running `elsewhere`
+    alive = other.pubsub()
+    await alive.subscribe(Bus(other, prefix).channel(elsewhere["id"], "control"))
+    try:
+        async with server_process(VOXGATE_REDIS_URL=url, VOXGATE_REDIS_PREFIX=prefix):
+            running = (await client.get(f"/call/{elsewhere['id']}")).json()
+            died = (await client.get(f"/call/{orphan['id']}")).json()
+            await alive.aclose()  # that process dies: its subscription goes with it
+            later = await ended(client, elsewhere["id"], within=TIMEOUT + 5)
+    finally:
+        await alive.aclose()
+        await other.aclose()
+    assert running["status"] == "in-progress"  # a process starting left it alone
+    assert (died["status"], died["endedReason"]) == ("ended", WORKER_DIED)
+    assert later["endedReason"] == WORKER_DIED  # the survivor's sweep ended it

@@ -1,0 +1,192 @@
+"""The Redis bus between processes (control/call/bus.py), with a real Redis: two `Bus`es stand
+for two processes, one running a call (a stand-in session), the other reaching it."""
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from redis.asyncio import Redis
+
+from tests.support.redis import fresh_prefix, redis_url
+from voxgate.control.call import bus as bus_module
+from voxgate.control.call import bus_audio
+from voxgate.control.call.bus import Bus, ListenRefused, NoAnswer, Relayed
+from voxgate.control.call.registry import LiveCall, live_sessions
+
+CALL = "00000000-0000-4000-8000-00000000b005"
+
+
+class Tap:
+    """ListenTap's contract: a queue per listener, None once the call has ended."""
+
+    def __init__(self) -> None:
+        self.listeners: set[asyncio.Queue[bytes | None]] = set()
+
+    @contextlib.asynccontextmanager
+    async def listen(self) -> AsyncIterator[asyncio.Queue[bytes | None]]:
+        queue: asyncio.Queue[bytes | None] = asyncio.Queue()
+        self.listeners.add(queue)
+        try:
+            yield queue
+        finally:
+            self.listeners.discard(queue)
+
+    def hear(self, chunk: bytes | None) -> None:
+        for queue in self.listeners:
+            queue.put_nowait(chunk)
+
+
+class Session:
+    """What the bus reaches of a `CallSession`: its assistant, `handle`, its listen tap."""
+
+    def __init__(self, monitor_plan: dict[str, Any] | None = None) -> None:
+        self.assistant = {"monitorPlan": monitor_plan or {}}
+        self.handled: list[dict[str, Any]] = []
+        self.listen = Tap()
+
+    async def handle(self, message: dict[str, Any], *, source: str) -> str | None:
+        if message.get("type") == "unknown":
+            return "Unknown message type: unknown"
+        self.handled.append(message)
+        return None
+
+
+@pytest.fixture
+async def buses() -> AsyncIterator[tuple[Bus, Bus]]:
+    url, prefix = redis_url(), fresh_prefix()
+    running, other = Bus(Redis.from_url(url), prefix), Bus(Redis.from_url(url), prefix)
+    yield running, other
+    await running.close()
+    await other.close()
+
+
+@contextlib.asynccontextmanager
+async def live(running: Bus, session: Session) -> AsyncIterator[None]:
+    live_sessions[CALL] = LiveCall("org", session)  # type: ignore[arg-type]
+    try:
+        async with running.serving(CALL):
+            yield
+    finally:
+        live_sessions.pop(CALL, None)
+
+
+async def test_a_control_message_reaches_the_process_running_the_call(
+    buses: tuple[Bus, Bus],
+) -> None:
+    running, other = buses
+    session = Session()
+    async with live(running, session):
+        body = json.dumps({"message": {"type": "say", "content": "Grüße"}}, ensure_ascii=False)
+        assert await other.control(CALL, "", body.encode()) is True
+    assert session.handled == [{"type": "say", "content": "Grüße"}]
+
+
+async def test_a_refusal_comes_back_as_the_running_process_gave_it(
+    buses: tuple[Bus, Bus],
+) -> None:
+    running, other = buses
+    async with live(running, Session()):
+        with pytest.raises(Relayed) as refused:
+            await other.control(CALL, "", b'{"type": "unknown"}')
+        assert refused.value.status_code == 400
+        assert refused.value.body()["message"] == "Unknown message type: unknown"
+        with pytest.raises(Relayed) as not_json:
+            await other.control(CALL, "", b"{")
+        assert not_json.value.body()["message"] == "The body must be a JSON control message."
+        with pytest.raises(Relayed) as not_utf8:
+            await other.control(CALL, "", b'{"type": "say", "content": "\xff"}')
+        assert not_utf8.value.body()["message"] == "The body must be a JSON control message."
+    async with live(running, Session({"controlEnabled": False})):
+        with pytest.raises(Relayed) as off:
+            await other.control(CALL, "", b'{"type": "end-call"}')
+        assert off.value.status_code == 403
+
+
+async def test_a_call_running_nowhere_is_not_reached(buses: tuple[Bus, Bus]) -> None:
+    running, other = buses
+    assert await other.control(CALL, "", b'{"type": "end-call"}') is False
+    async with live(running, Session()):
+        pass
+    assert await other.control(CALL, "", b'{"type": "end-call"}') is False  # it has ended
+    with pytest.raises(ListenRefused, match="call is not in progress"):
+        async with other.listening(CALL, ""):
+            pass
+
+
+async def test_a_silent_process_is_a_503(
+    buses: tuple[Bus, Bus], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, other = buses
+    monkeypatch.setattr(bus_module, "REPLY_SECONDS", 0.3)
+    deaf = other.redis.pubsub()
+    await deaf.subscribe(other.channel(CALL, "control"))  # subscribed, never answers
+    try:
+        with pytest.raises(NoAnswer):
+            await other.control(CALL, "", b'{"type": "end-call"}')
+    finally:
+        await deaf.aclose()
+
+
+async def test_a_remote_listener_gets_the_audio_until_the_call_ends(
+    buses: tuple[Bus, Bus],
+) -> None:
+    running, other = buses
+    session = Session()
+    async with live(running, session):
+        assert session.listen.listeners == set()  # nobody listens: nothing is published
+        async with other.listening(CALL, "") as queue:
+            assert len(session.listen.listeners) == 1
+            session.listen.hear(b"\x01\x00" * 8)
+            assert await asyncio.wait_for(queue.get(), 5) == b"\x01\x00" * 8
+            session.listen.hear(None)  # the call ends
+            assert await asyncio.wait_for(queue.get(), 5) is None
+
+
+async def test_the_audio_stops_once_the_last_remote_listener_leaves(
+    buses: tuple[Bus, Bus],
+) -> None:
+    running, other = buses
+    session = Session()
+    async with live(running, session):
+        async with other.listening(CALL, "") as first, other.listening(CALL, "") as second:
+            session.listen.hear(b"\x02\x00")
+            assert await asyncio.wait_for(first.get(), 5) == b"\x02\x00"
+            assert await asyncio.wait_for(second.get(), 5) == b"\x02\x00"
+            assert len(session.listen.listeners) == 1  # one relay for both listeners
+        for _ in range(100):  # the next chunk reaches nobody: the relay stops
+            session.listen.hear(b"\x03\x00")
+            await asyncio.sleep(0.05)
+            if not session.listen.listeners:
+                break
+        assert session.listen.listeners == set()
+        async with other.listening(CALL, "") as again:  # and starts again for a newcomer
+            session.listen.hear(b"\x04\x00")
+            assert await asyncio.wait_for(again.get(), 5) == b"\x04\x00"
+
+
+async def test_the_monitor_plan_refuses_a_remote_listener(buses: tuple[Bus, Bus]) -> None:
+    running, other = buses
+    session = Session({"listenEnabled": False})
+    async with live(running, session):
+        with pytest.raises(ListenRefused, match="listening is turned off for this call"):
+            async with other.listening(CALL, ""):
+                pass
+    assert session.listen.listeners == set()
+
+
+async def test_a_remote_listener_is_let_go_when_the_running_process_goes(
+    buses: tuple[Bus, Bus], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    running, other = buses
+    monkeypatch.setattr(bus_audio, "SILENCE_SECONDS", 0.2)
+    session = Session()
+    async with contextlib.AsyncExitStack() as process:
+        await process.enter_async_context(live(running, session))
+        async with other.listening(CALL, "") as queue:
+            session.listen.hear(b"\x05\x00")
+            assert await asyncio.wait_for(queue.get(), 5) == b"\x05\x00"
+            await process.aclose()  # it stops serving the call, and never says it ended
+            assert await asyncio.wait_for(queue.get(), 5) is None
