@@ -13,6 +13,7 @@ from urllib.parse import urlparse
 
 import httpx
 import pytest
+from cryptography.fernet import Fernet
 
 from tests.conftest import new_key
 from tests.e2e.caller import loudness, seconds
@@ -61,6 +62,8 @@ def processes(database_url: str, tmp_path: Path) -> Iterator[tuple[str, str]]:
         "VOXGATE_REDIS_URL": redis_url(),
         "VOXGATE_REDIS_PREFIX": fresh_prefix(),
         "VOXGATE_LOG_LEVEL": "warning",
+        "VOXGATE_URL_ALLOWLIST": os.environ["VOXGATE_URL_ALLOWLIST"],  # the fakes are on loopback
+        "VOXGATE_SECRET_KEY": Fernet.generate_key().decode(),  # processes share one key
     }
     started = [start(database_url, env, tmp_path / name) for name in ("a", "b")]
     try:
