@@ -289,3 +289,45 @@ def read_wav(body: bytes) -> tuple[int, int, bytes]:
 
 def parse_time(value: str) -> float:
     return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+
+
+async def test_a_sip_address_the_server_names_is_dialled_with_its_headers(
+    client: httpx.AsyncClient,
+    live_server: LiveServer,
+    llm: FakeLLM,
+    twilio: FakeTwilio,
+    webhook: FakeWebhook,
+) -> None:
+    desk = {"type": "sip", "sipUri": "sip:desk@example.com", "sipHeaders": {"X-Room": "12 B"}}
+    webhook.answers["transfer-destination-request"] = {"destination": desk, "message": "Hold on."}
+    llm.tool_calls = [("transferCall", {})]
+    number = await import_number(client)
+    front_desk = assistant(llm, [{"type": "transferCall"}], server={"url": webhook.url})
+    call_id, call = await stored_call(live_server, twilio, number, front_desk)
+    await quiet(call)
+    await ask(live_server, call_id, "Can I talk to a person?")
+    stored = await ended(client, call_id)
+    [update] = call.updates
+    sip = ET.fromstring(update["Twiml"]).find("./Dial/Sip")
+    assert sip is not None and sip.text == "sip:desk@example.com?X-Room=12%20B"
+    assert stored["endedReason"] == "assistant-forwarded-call"
+    assert stored["destination"] == desk
+
+
+async def test_the_control_urls_transfer_moves_a_phone_call(
+    client: httpx.AsyncClient, live_server: LiveServer, llm: FakeLLM, twilio: FakeTwilio
+) -> None:
+    number = await import_number(client)
+    call_id, call = await stored_call(live_server, twilio, number, assistant(llm, []))
+    await quiet(call)
+    desk = {"type": "number", "number": "+14155550100"}
+    message = {"type": "transfer", "destination": desk, "content": "Transferring you now."}
+    async with httpx.AsyncClient() as http:
+        response = await http.post(f"{live_server.url}/call/{call_id}/control", json=message)
+    assert response.status_code == 200, response.text
+    stored = await ended(client, call_id)
+    assert stored["endedReason"] == "assistant-forwarded-call"
+    assert stored["destination"] == desk
+    [update] = call.updates
+    assert "<Number>+14155550100</Number>" in update["Twiml"]
+    assert llm.requests == []  # no LLM was involved
