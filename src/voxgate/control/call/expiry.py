@@ -3,9 +3,10 @@ process left `in-progress` or `queued`.
 
 - While the server runs, `expire_queued` ends a `vapi.websocketCall` still `queued`
   `websocket_connect_timeout_seconds` after it was created (`…-transport-never-connected`).
-- At startup, `recover` also ends every `in-progress` call (`…-vapifault-worker-died`): one
-  process serves every call, so none of them can still be live. Issue 6's scale-out (many
-  processes) replaces "at startup" with "by the surviving processes", per call's owner.
+- At startup, `recover` also ends every `in-progress` (or `forwarding`) call
+  (`…-vapifault-worker-died`): one process serves every call, so none of them can still be
+  live. Issue 6's scale-out (many processes) replaces "at startup" with "by the surviving
+  processes", per call's owner.
 """
 
 import asyncio
@@ -25,6 +26,7 @@ from voxgate.kit.time import iso, utcnow
 NEVER_CONNECTED = "call.in-progress.error-providerfault-transport-never-connected"
 WORKER_DIED = "call.in-progress.error-vapifault-worker-died"
 WEBSOCKET_CALL = "vapi.websocketCall"
+LIVE = ("in-progress", "forwarding")  # a call talking, or being transferred by its carrier
 log = structlog.get_logger()
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -42,7 +44,7 @@ async def _end(
             if call_id in live:
                 continue  # its client has just connected
             row = await session.get(CallRow, call_id)  # read again: it may have moved on
-            if row is None or row.status not in ("queued", "in-progress"):
+            if row is None or row.status not in ("queued", *LIVE):
                 continue
             repo = Repository(session, calls, row.org_id)
             changes = {"status": "ended", "endedAt": iso(utcnow()), "endedReason": reason}
@@ -75,9 +77,7 @@ async def recover(timeout_seconds: float, sessions: Sessions | None = None) -> N
     """At startup: ends the calls a previous process left behind."""
     sessions = sessions or get_sessionmaker()
     async with sessions() as session:
-        orphans = list(
-            await session.scalars(select(CallRow.id).where(CallRow.status == "in-progress"))
-        )
+        orphans = list(await session.scalars(select(CallRow.id).where(CallRow.status.in_(LIVE))))
     died = await _end(sessions, orphans, WORKER_DIED)
     expired = await end_unconnected(timeout_seconds, set(), sessions)
     if died or expired:
