@@ -123,6 +123,8 @@ class TwilioLeg:
     async def played(self) -> None:
         """Returns once Twilio has played the audio sent so far (or dropped it: a `clear`
         returns pending marks too), within PLAYED_LIMIT_SECONDS."""
+        if self.stopped:
+            return  # nothing is playing any more
         name, played = f"played-{next(self._mark_ids)}", asyncio.Event()
         self._marks[name] = played
         mark = {"event": "mark", "streamSid": self.stream_sid, "mark": {"name": name}}
