@@ -24,3 +24,49 @@ async def import_number(client: httpx.AsyncClient, **fields: Any) -> dict[str, A
     assert response.status_code == 201, response.text
     number: dict[str, Any] = response.json()
     return number
+
+
+# A stored phone call, until voxgate dials through Twilio itself (appended: imports here).
+from tests.support.fake_twilio import FakeCall, FakeTwilio, sid  # noqa: E402
+from tests.support.server import LiveServer  # noqa: E402
+from voxgate.control.call.service import kind as calls  # noqa: E402
+from voxgate.control.crud import Repository  # noqa: E402
+from voxgate.db.session import get_sessionmaker  # noqa: E402
+from voxgate.telephony.twilio.twiml import connect_stream  # noqa: E402
+
+
+async def _store_call(org_id: str, data: dict[str, Any]) -> str:
+    """Inserts the call's row as `POST /call` would (runs on the server's loop)."""
+    async with get_sessionmaker()() as session:
+        row = await Repository(session, calls, org_id).create(data)
+        await session.commit()
+        return str(row.id)
+
+
+async def stored_call(
+    live_server: LiveServer,
+    twilio: FakeTwilio,
+    number: dict[str, Any],
+    assistant: dict[str, Any],
+    **fields: Any,
+) -> tuple[str, FakeCall]:
+    """An outbound call from `number` to `CUSTOMER`, answered: its row stored directly (until
+    voxgate dials through Twilio itself) and its media stream opened by the fake. `fields` go
+    on the call's document. Returns the call's id and the customer's phone."""
+    call_sid = sid("CA")
+    data = {
+        "type": "outboundPhoneCall",
+        "status": "queued",
+        "phoneNumberId": number["id"],
+        "phoneCallProvider": "twilio",
+        "phoneCallProviderId": call_sid,
+        "assistant": assistant,
+        "customer": {"number": CUSTOMER},
+        **fields,
+    }
+    call_id = await live_server.run(_store_call(number["orgId"], data))
+    call = FakeCall(twilio, call_sid, CUSTOMER, NUMBER, connect_stream(call_id))
+    call.status = "in-progress"
+    twilio.calls[call.sid] = call
+    await call.open_stream()
+    return call_id, call

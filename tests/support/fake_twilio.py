@@ -81,6 +81,13 @@ class FakeCall:
     events: list[tuple[float, dict[str, Any]]] = field(default_factory=list)  # other events
     stream_closed: asyncio.Event = field(default_factory=asyncio.Event)
     _reader: asyncio.Task[None] | None = None
+    # The phone plays what it is sent in real time: until when it is busy playing (monotonic),
+    # and the `mark`s waiting for the audio before them to play (Twilio then sends them back).
+    playing_until: float = 0.0
+    _marks: list[tuple[asyncio.TimerHandle, dict[str, Any]]] = field(default_factory=list)
+    _sending: list[asyncio.Task[None]] = field(default_factory=list)
+    # For each of `updates`: the seconds of audio the phone had yet to play when it came.
+    unplayed_at_update: list[float] = field(default_factory=list)
 
     # The callee's choices (an outbound call).
     async def answer(self) -> None:
@@ -155,10 +162,38 @@ class FakeCall:
                 event = json.loads(text)
                 now = time.monotonic()
                 if event.get("event") == "media":
-                    self.heard.append((now, base64.b64decode(event["media"]["payload"])))
+                    audio = base64.b64decode(event["media"]["payload"])
+                    self.heard.append((now, audio))
+                    self.playing_until = max(now, self.playing_until) + len(audio) / 8000
                 else:
                     self.events.append((now, event))
+                    self._played_or_cleared(event, now)
         self.stream_closed.set()
+
+    def _played_or_cleared(self, event: dict[str, Any], now: float) -> None:
+        """A `mark` comes back once the audio before it has played; `clear` drops the audio
+        not played yet and sends every waiting mark back at once, as Twilio does."""
+        loop = asyncio.get_running_loop()
+        if event.get("event") == "mark":
+            back = {"event": "mark", "streamSid": self.stream_sid, "mark": event.get("mark")}
+
+            def played() -> None:
+                self._marks[:] = [(h, m) for h, m in self._marks if m is not back]
+                self._sending.append(loop.create_task(self._send(back)))
+
+            delay = max(0.0, self.playing_until - now)
+            self._marks.append((loop.call_later(delay, played), back))
+        elif event.get("event") == "clear":
+            self.playing_until = now
+            for handle, back in self._marks:
+                handle.cancel()
+                self._sending.append(loop.create_task(self._send(back)))
+            self._marks.clear()
+
+    async def _send(self, event: dict[str, Any]) -> None:
+        if self.ws is not None:
+            with contextlib.suppress(ConnectionClosed):
+                await self.ws.send(json.dumps(event))
 
     async def say(self, pcm8k: bytes) -> None:
         """Plays 8 kHz 16-bit PCM into the stream as μ-law, 20 ms a message, in real time."""
@@ -197,6 +232,8 @@ class FakeTwilio:
         self.calls: dict[str, FakeCall] = {}
         self.requests: list[Request_] = []
         self.refuse_dial: tuple[int, str] | None = None  # (status, message) for the next dial
+        # (status, message) for the next update of a live call with new TwiML (a transfer).
+        self.refuse_twiml: tuple[int, str] | None = None
         self.dialed: asyncio.Queue[FakeCall] = asyncio.Queue()
         self.url = ""
         self.app = FastAPI()
@@ -318,6 +355,10 @@ class FakeTwilio:
         if call is None or call.status in ("completed", "busy", "no-answer", "failed", "canceled"):
             return self._error(404, "The requested resource was not found", 20404)
         call.updates.append(form)
+        call.unplayed_at_update.append(max(0.0, call.playing_until - time.monotonic()))
+        if form.get("Twiml") and self.refuse_twiml is not None:
+            (status, message), self.refuse_twiml = self.refuse_twiml, None
+            return self._error(status, message, 21220)
         if form.get("Status") == "completed" or form.get("Twiml"):
             # Hung up, or new instructions: either way Twilio stops the stream.
             asyncio.get_running_loop().create_task(self._stop_stream(call, form))

@@ -6,9 +6,10 @@ through `interpret_message`, and the session carries out the answer (`CallSessio
 Served today: `say` (spoken verbatim, after what is already queued; with `endCallAfterSpoken` the
 call then ends), `add-message` (appended to the LLM's context, answered unless
 `triggerResponseEnabled` is false), `end-call` and `hangup`, `control` (`mute-assistant`,
-`unmute-assistant`, `mute-customer`, `unmute-customer`, `say-first-message`), and `handoff`
-(`destination`: an assistant of the call; `content` said first). `transfer` (to a phone number
-or SIP address) needs telephony, which voxgate does not have yet. Anything else, or anything
+`unmute-assistant`, `mute-customer`, `unmute-customer`, `say-first-message`), `handoff`
+(`destination`: an assistant of the call; `content` said first) and `transfer` (`destination`:
+a phone number or SIP address, on a phone call; `content`, else the destination's `message`,
+said first: phone_call.py). Anything else, or anything
 malformed, is `Refused` with the reason: the control endpoint answers it with a 400, the socket
 ignores it, as a live call must not fall over on it.
 """
@@ -19,17 +20,15 @@ from typing import Any
 
 from pipecat.frames.frames import Frame, LLMMessagesAppendFrame, TTSSpeakFrame
 
+from voxgate.engine.transfers.destinations import destination_name, message_text
+
 HANG_UP = "hang-up"
 CONTROLS = frozenset(
     {"mute-assistant", "unmute-assistant", "mute-customer", "unmute-customer", "say-first-message"}
 )
 _ROLES = ("assistant", "function", "system", "tool", "user")
 _NOT_SERVED = ("send-transport-message",)
-_TYPES = ("say", "add-message", "control", "end-call", "handoff")
-NO_TELEPHONY = (
-    "`transfer` moves the call to a phone number or SIP address, which needs telephony; voxgate "
-    "does not have it yet."
-)
+_TYPES = ("say", "add-message", "control", "end-call", "handoff", "transfer")
 
 
 @dataclass
@@ -54,7 +53,31 @@ class HandOff:
     content: str | None = None
 
 
-Asked = list[Frame] | str | SayThenHangUp | HandOff | Refused
+@dataclass
+class Transfer:
+    """`transfer`: the caller goes to a number or SIP destination, `content` said first."""
+
+    destination: dict[str, Any]
+    content: str
+
+
+Asked = list[Frame] | str | SayThenHangUp | HandOff | Transfer | Refused
+
+
+def _transfer(message: dict[str, Any]) -> Transfer | Refused:
+    destination = message.get("destination")
+    if (
+        not isinstance(destination, dict)
+        or destination_name(destination) is None
+        or (destination.get("type") not in ("number", "sip"))
+    ):
+        return Refused(
+            '`transfer` needs `destination`, a number (`"type": "number"`, `number`) or SIP '
+            'address (`"type": "sip"`, `sipUri`).'
+        )
+    content = message.get("content")
+    said = content if isinstance(content, str) else message_text(destination.get("message"))
+    return Transfer(destination, said or "")
 
 
 def _handoff(message: dict[str, Any]) -> HandOff | Refused:
@@ -106,7 +129,7 @@ def interpret_message(message: dict[str, Any]) -> Asked:
     if kind == "handoff":
         return _handoff(message)
     if kind == "transfer":
-        return Refused(NO_TELEPHONY)
+        return _transfer(message)
     if kind in _NOT_SERVED:
         return Refused(f"`{kind}` messages are not supported by voxgate yet.")
     return Refused(f"`type` must be one of {', '.join(_TYPES)}.")

@@ -8,14 +8,22 @@ from typing import Any, Literal
 
 from pipecat.frames.frames import TTSSpeakFrame
 
-from voxgate.engine.inbound import HANG_UP, HandOff, Refused, SayThenHangUp, interpret_message
+from voxgate.engine.inbound import (
+    HANG_UP,
+    HandOff,
+    Refused,
+    SayThenHangUp,
+    Transfer,
+    interpret_message,
+)
 from voxgate.engine.switchboard import Switchboard
-from voxgate.engine.tool_types import EndAfterSpeaking
+from voxgate.engine.tool_types import EndAfterSpeaking, Phone
 from voxgate.engine.transport import SocketTransport
 
 CUSTOMER_ENDED = "customer-ended-call"
 CANCELED = "manually-canceled"  # `end-call` through the control URL
 SAID_THEN_ENDED = "assistant-ended-call-after-message-spoken"  # `say` with endCallAfterSpoken
+NOT_A_PHONE_CALL = "`transfer` moves a phone call to another number; this call is not one."
 
 
 class LiveControl:
@@ -25,14 +33,17 @@ class LiveControl:
         end: Callable[[str], Awaitable[None]],
         end_after_speaking: EndAfterSpeaking,
         ended: Callable[[], bool],
+        phone: Phone | None = None,
     ) -> None:
-        """`ended` says whether the call has an ended reason already."""
+        """`ended` says whether the call has an ended reason already; `phone` is a phone
+        call's transfer (None: not a phone call)."""
         self._switchboard, self._end, self._end_after_speaking = (
             switchboard,
             end,
             end_after_speaking,
         )
         self._ended = ended
+        self._phone = phone
         self.transport: SocketTransport | None = None  # set once the call runs: its mutes
 
     async def handle(
@@ -45,6 +56,8 @@ class LiveControl:
             return asked.reason
         if self._ended():
             return "The call is ending."
+        if isinstance(asked, Transfer) and self._phone is None:
+            return NOT_A_PHONE_CALL
         worker = self._switchboard.worker
         if worker is None and asked != HANG_UP:
             return "The call is still starting; try again in a moment."
@@ -56,6 +69,9 @@ class LiveControl:
             await self._end_after_speaking(SAID_THEN_ENDED, asked.text)
         elif isinstance(asked, HandOff):
             return await self._hand_off(asked)
+        elif isinstance(asked, Transfer):
+            assert self._phone is not None  # refused above otherwise
+            return await self._phone.forward(asked.destination, asked.content)
         elif asked and worker is not None:
             await worker.queue_frames(asked)
         return None

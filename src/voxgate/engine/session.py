@@ -23,6 +23,7 @@ from voxgate.engine.lifecycle import Lifecycle
 from voxgate.engine.listen import ListenTap
 from voxgate.engine.live_control import CUSTOMER_ENDED, LiveControl
 from voxgate.engine.observers import ModelOutput
+from voxgate.engine.phone_call import PhoneCall
 from voxgate.engine.ports import CallStore, ClientSocket, PhoneLine, ServerMessages
 from voxgate.engine.providers.llm import system_prompt
 from voxgate.engine.providers.registry import prepare
@@ -86,7 +87,16 @@ class CallSession:
         self.switchboard = Switchboard(
             self.roster, self.conversation, self._turns, self._events, self._failure, self._ending
         )
-        self._live = LiveControl(self.switchboard, self.end, self.end_after_speaking, self._ending)
+        # A phone call's transfer and keypad (its tools and the control URL's `transfer`).
+        self.phone_call = (
+            PhoneCall(phone, store, self.conversation, self.end, lambda: self.switchboard.worker)
+            if phone is not None
+            else None
+        )
+        self.switchboard.phone = self.phone_call
+        self._live = LiveControl(
+            self.switchboard, self.end, self.end_after_speaking, self._ending, self.phone_call
+        )
         self.listen = ListenTap()  # monitor.listenUrl
 
     @property
@@ -202,6 +212,8 @@ class CallSession:
         return await self._lifecycle.finish(self.ended_reason, saved, started=True)
 
     async def _gone(self) -> None:
+        if self.phone_call is not None and self.phone_call.explains_hang_up():
+            return  # a transfer took the call: it ends the call itself
         await self.end(CUSTOMER_ENDED)
 
     async def _on_text(self, text: str) -> None:

@@ -22,7 +22,7 @@ from voxgate.engine.providers.llm import system_prompt
 from voxgate.engine.squad import Member, Squad
 from voxgate.engine.switch import Roster, reported_destination
 from voxgate.engine.tool_calls import ToolDispatcher
-from voxgate.engine.tool_types import EndAfterSpeaking
+from voxgate.engine.tool_types import EndAfterSpeaking, Phone
 from voxgate.engine.transfers.history import transfer_mode
 from voxgate.engine.turns import TurnWatcher
 
@@ -49,6 +49,7 @@ class Switchboard:
         self.worker: PipelineWorker | None = None  # set once the call is talking
         self._built: Built | None = None
         self._hang_ups: list[AssistantHangUp] = []
+        self.phone: Phone | None = None  # a phone call's transfer and keypad, for the tools
 
     @property
     def squad(self) -> Squad:
@@ -64,7 +65,9 @@ class Switchboard:
         ]
         self._hang_ups[0].attach(built, self._turns)
         for assistant, llm in zip(self.roster.assistants, built.llms, strict=True):
-            dispatcher = ToolDispatcher(assistant, self._conversation, end_after_speaking, self)
+            dispatcher = ToolDispatcher(
+                assistant, self._conversation, end_after_speaking, self, self.phone
+            )
             dispatcher.attach(built, llm)
 
     def reaches(self, destination: Document) -> bool:

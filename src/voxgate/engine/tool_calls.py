@@ -9,7 +9,8 @@ and `HANDLERS[type]` (or `register(type, handler)`) runs a call of it:
 
 `tool` is the assistant's tool as configured, `arguments` the LLM's (parsed), `context` the call
 (`context.call.id`), the model turn's other calls (`context.turn`, to act once per turn), the
-conversation (server and client messages), `say(text)` and `end_after_speaking(reason, text)`.
+conversation (server and client messages), `say(text)`, `end_after_speaking(reason, text)`,
+the squad's `switch` and a phone call's `phone` (its transfer and keypad).
 It returns `Outcome(result=…)` or `Outcome(error=…)` (text the LLM reads; a raised exception
 is an error too), optionally with the `message` a server's reply asked to speak, `run_llm=False`
 for no new LLM turn, or `after` to run once the result is in the context.
@@ -42,6 +43,7 @@ from voxgate.engine import tool_messages
 from voxgate.engine.api_request import API_REQUEST, run_in_call
 from voxgate.engine.builder import Built
 from voxgate.engine.conversation import Conversation
+from voxgate.engine.dtmf import DTMF, press_keys
 from voxgate.engine.function_tool import run_function
 from voxgate.engine.handoff import HANDOFF, hand_off
 from voxgate.engine.hangup import end_call
@@ -49,6 +51,7 @@ from voxgate.engine.tool_types import (
     EndAfterSpeaking,
     Handler,
     Outcome,
+    Phone,
     Switch,
     ToolCall,
     ToolContext,
@@ -64,6 +67,7 @@ HANDLERS: dict[str, Handler] = {
     API_REQUEST: run_in_call,
     TRANSFER_CALL: transfer_call,
     HANDOFF: hand_off,
+    DTMF: press_keys,
 }
 # Tools that get a default filler when they configure no `request-start` (unless async).
 FILLER_TYPES = {"function", "apiRequest", "code"}
@@ -85,9 +89,10 @@ class ToolDispatcher:
         conversation: Conversation,
         end_after_speaking: EndAfterSpeaking,
         switch: Switch | None = None,
+        phone: Phone | None = None,
     ) -> None:
         self._assistant, self._conversation = assistant, conversation
-        self._switch = switch
+        self._switch, self._phone = switch, phone
         self._end = end_after_speaking
         self._tools = {
             name: tool
@@ -208,7 +213,14 @@ class ToolDispatcher:
         call = next(c for c in turn.calls if c.id == params.tool_call_id)
         await ready.wait()
         context = ToolContext(
-            call, turn, self._conversation, self._assistant, self.say, self._end, self._switch
+            call,
+            turn,
+            self._conversation,
+            self._assistant,
+            self.say,
+            self._end,
+            self._switch,
+            self._phone,
         )
         delayed = asyncio.create_task(self._delayed(call))
         try:

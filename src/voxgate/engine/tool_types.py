@@ -100,6 +100,18 @@ class Switch(Protocol):
         the function it came through) per its `transferMode`. False when it cannot now."""
 
 
+class Phone(Protocol):
+    """What only a phone call can do (`phone_call.PhoneCall`, over the carrier's `PhoneLine`),
+    for `transferCall` and `dtmf`; a websocket call has none."""
+
+    async def forward(self, destination: dict[str, Any], message: str) -> str | None:
+        """Says `message`, then hands the caller to a `number` or `sip` destination and ends the
+        call (`assistant-forwarded-call`); returns None then, else why not (the call goes on)."""
+
+    async def press(self, keys: str) -> None:
+        """Plays keypad tones into the call (`w` pauses half a second, `W` a second)."""
+
+
 @dataclass
 class ToolContext:
     """What a handler may use besides its tool and arguments."""
@@ -111,6 +123,7 @@ class ToolContext:
     say: Say
     end_after_speaking: EndAfterSpeaking
     switch: Switch | None = None  # None: the call has no other assistant to go to
+    phone: Phone | None = None  # None: not a phone call
 
 
 class Handler(Protocol):

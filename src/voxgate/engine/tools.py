@@ -11,7 +11,7 @@ from typing import Any
 from pipecat.adapters.llm.schemas.function_schema import FunctionSchema
 from pipecat.adapters.llm.schemas.tools_schema import ToolsSchema
 
-from voxgate.engine import api_request
+from voxgate.engine import api_request, dtmf
 from voxgate.engine.handoff import HANDOFF, handoff_schema
 from voxgate.engine.transfers.functions import TRANSFER_CALL, transfer_function
 
@@ -49,6 +49,7 @@ SCHEMAS: dict[str, Callable[[dict[str, Any]], FunctionSchema | None]] = {
     api_request.API_REQUEST: api_request.function_schema,
     TRANSFER_CALL: transfer_function,
     HANDOFF: handoff_schema,
+    dtmf.DTMF: dtmf.function_schema,
 }
 
 

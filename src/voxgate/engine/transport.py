@@ -9,9 +9,11 @@ its audio is replaced by silence of the same length.
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 
 from pipecat.frames.frames import (
     CancelFrame,
+    DataFrame,
     EndFrame,
     Frame,
     InputAudioRawFrame,
@@ -31,6 +33,16 @@ from voxgate.engine.ports import ClientSocket
 
 TextHandler = Callable[[str], Awaitable[None]]
 GoneHandler = Callable[[], Awaitable[None]]
+
+
+@dataclass
+class Written(DataFrame):
+    """Queued after some audio: `reached` is set once the output has written everything queued
+    before it to the socket (the output transport keeps data frames in order with audio). An
+    interruption does not drop it, so a wait on it always ends."""
+
+    reached: asyncio.Event = field(default_factory=asyncio.Event)
+    interruptible: bool = field(default=False, init=False)
 
 
 class _Input(BaseInputTransport):
@@ -89,6 +101,10 @@ class _Output(BaseOutputTransport):
         await super().process_frame(frame, direction)
         if isinstance(frame, InterruptionFrame):
             await self._owner.socket.clear()  # what the client buffered is no longer wanted
+
+    async def write_transport_frame(self, frame: Frame) -> None:
+        if isinstance(frame, Written):
+            frame.reached.set()
 
     async def send_message(
         self, frame: OutputTransportMessageFrame | OutputTransportMessageUrgentFrame

@@ -7,10 +7,10 @@ from pipecat.frames.frames import LLMMessagesAppendFrame, TTSSpeakFrame
 
 from voxgate.engine.inbound import (
     HANG_UP,
-    NO_TELEPHONY,
     HandOff,
     Refused,
     SayThenHangUp,
+    Transfer,
     interpret,
 )
 
@@ -64,8 +64,16 @@ def test_anything_else_is_refused_with_a_reason(text: str) -> None:
     assert isinstance(refused, Refused) and refused.reason.endswith(".")
 
 
-def test_transfer_needs_telephony_and_handoff_needs_an_assistant_destination() -> None:
-    assert interpret('{"type": "transfer", "destination": {}}') == Refused(NO_TELEPHONY)
+def test_transfer_needs_a_number_or_sip_and_handoff_needs_an_assistant_destination() -> None:
+    refused = interpret('{"type": "transfer", "destination": {"type": "number"}}')
+    assert isinstance(refused, Refused) and "`sipUri`" in refused.reason
+    desk = {"type": "number", "number": "+14155550100", "message": "Putting you through."}
+    assert interpret(json.dumps({"type": "transfer", "destination": desk})) == Transfer(
+        desk, "Putting you through."
+    )
+    sip = {"type": "sip", "sipUri": "sip:desk@example.com"}
+    message = {"type": "transfer", "destination": sip, "content": "One moment."}
+    assert interpret(json.dumps(message)) == Transfer(sip, "One moment.")
     refused = interpret('{"type": "handoff", "destination": {"type": "dynamic"}}')
     assert isinstance(refused, Refused) and "assistant destination" in refused.reason
     billing = {"type": "assistant", "assistantName": "Billing"}

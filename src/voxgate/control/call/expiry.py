@@ -9,8 +9,8 @@ process left `in-progress` or `queued`.
   `ringing` `phone_ring_timeout_seconds` after it was dialed (15 min: Twilio stops ringing
   after 10 at most, so its final status callback was lost); an outbound phone call is never
   ended for the websocket's timeout, which does not apply to it.
-- At startup, `recover` also ends every `in-progress` call (`…-vapifault-worker-died`): one
-  process serves every call, so none of them can still be live.
+- At startup, `recover` also ends every `in-progress` (or `forwarding`) call
+  (`…-vapifault-worker-died`): one process serves every call, so none of them can still be live.
 
 With several processes (a Redis bus, bus.py) a call another process runs is live: no sweep ends
 it, and a process starting ends only the `in-progress` calls no process runs. Every process's
@@ -41,7 +41,7 @@ INBOUND_CALL = "inboundPhoneCall"
 PHONE_CALL = "outboundPhoneCall"
 UNANSWERED = "customer-did-not-answer"
 NEVER_PLACED = "twilio-failed-to-connect-call"  # the carrier never said it rang
-
+LIVE = ("in-progress", "forwarding")  # a call talking, or being transferred by its carrier
 ORPHAN_GRACE_SECONDS = 3.0
 log = structlog.get_logger()
 
@@ -62,7 +62,7 @@ async def _end(
             if call_id in live:
                 continue  # its client has just connected
             row = await session.get(CallRow, call_id)  # read again: it may have moved on
-            if row is None or row.status not in ("queued", "ringing", "in-progress"):
+            if row is None or row.status not in ("queued", "ringing", *LIVE):
                 continue
             repo = Repository(session, calls, row.org_id)
             changes = {"status": "ended", "endedAt": iso(utcnow()), "endedReason": reason}
@@ -97,12 +97,10 @@ async def end_unconnected(
 
 
 async def end_orphans(sessions: Sessions | None = None) -> int:
-    """Ends the `in-progress` calls no process runs (their process died)."""
+    """Ends the `in-progress` (or `forwarding`) calls no process runs (their process died)."""
     sessions = sessions or get_sessionmaker()
     async with sessions() as session:
-        orphans = list(
-            await session.scalars(select(CallRow.id).where(CallRow.status == "in-progress"))
-        )
+        orphans = list(await session.scalars(select(CallRow.id).where(CallRow.status.in_(LIVE))))
     if current() is not None and set(orphans) - await running_anywhere(orphans):
         # Seen twice, a while apart: a running process whose Redis connection has just come
         # back subscribes again in the meantime (`_end` asks again).

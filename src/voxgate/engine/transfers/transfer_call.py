@@ -7,8 +7,10 @@ none configured, or none named, the server is asked (`transfer-destination-reque
   said, and the call switches to that member, its history shaped by `transferMode`
   (history.py); the switch itself, with `transfer-update` and `assistant.started`, belongs to
   the squad's runtime;
-- a phone number or SIP address: refused. Moving a call to the phone network needs a carrier,
-  which this server does not have yet (issue 5); the LLM is told so and the call goes on.
+- a phone number or SIP address, on a phone call: the same words, then a blind transfer by the
+  carrier (`ToolContext.phone`, phone_call.py), which ends the call `assistant-forwarded-call`;
+  a carrier's refusal is the tool's error. On a websocket call there is no carrier to move the
+  caller: refused, the LLM is told so and the call goes on.
 
 Every refusal (no such destination, the server's `error`, no reply) is the tool's error: the
 tool's `request-failed` message is said if it has one, else the LLM reads why and answers the
@@ -32,8 +34,8 @@ from voxgate.engine.transfers.functions import transfer_destinations
 from voxgate.engine.transfers.replies import Refused, TransferTo
 
 NO_TELEPHONY = (
-    "Transfers to phone numbers and SIP addresses are not available on this server, so the "
-    "call was not transferred."
+    "Transfers to phone numbers and SIP addresses need a phone call, and this call is not one, "
+    "so it was not transferred."
 )
 NO_SQUAD = "This call has no other assistant to transfer to, so it was not transferred."
 
@@ -54,15 +56,33 @@ async def _destination(
     return TransferTo(found)
 
 
+def _words(chosen: TransferTo, tool: dict[str, Any], context: ToolContext) -> str:
+    """What is said first: the server's reply's message, else the destination's."""
+    lang = language(context.assistant)
+    said = message_text(chosen.message, lang)
+    return said if said is not None else transfer_message(chosen.destination, tool, lang)
+
+
+async def _forward(chosen: TransferTo, tool: dict[str, Any], context: ToolContext) -> Outcome:
+    """A number or SIP destination: the carrier takes the call, or the LLM hears why not."""
+    destination, name = chosen.destination, destination_name(chosen.destination)
+    if context.phone is None:
+        logger.warning(f"transferCall to {destination.get('type')} {name!r}: not a phone call")
+        return Outcome(error=NO_TELEPHONY)
+    refused = await context.phone.forward(destination, _words(chosen, tool, context))
+    if refused is not None:
+        logger.warning(f"transferCall to {name!r} refused: {refused}")
+        return Outcome(error=refused)
+    return Outcome(result=f"Transferred the call to {name}.", run_llm=False, speaks=False)
+
+
 async def transfer_call(
     tool: dict[str, Any], arguments: dict[str, Any], context: ToolContext
 ) -> Outcome:
     """Runs one `transferCall` call (the module's docstring says what happens)."""
     chosen = await _destination(tool, arguments, context)
     if isinstance(chosen, TransferTo) and chosen.destination.get("type") != "assistant":
-        kind, name = chosen.destination.get("type"), destination_name(chosen.destination)
-        logger.warning(f"transferCall to {kind} {name!r} refused: this server has no telephony")
-        chosen = Refused(NO_TELEPHONY)
+        return await _forward(chosen, tool, context)
     switch = context.switch
     if isinstance(chosen, TransferTo) and (
         switch is None or not switch.reaches(chosen.destination)
@@ -75,9 +95,7 @@ async def transfer_call(
         return Outcome(error=chosen.reason)
     assert switch is not None
     destination, function = chosen.destination, context.call.name
-    lang = language(context.assistant)
-    said = message_text(chosen.message, lang)
-    await context.say(said if said is not None else transfer_message(destination, tool, lang))
+    await context.say(_words(chosen, tool, context))
 
     async def switched() -> None:
         await switch.switch_for(destination, transfer_function=function)

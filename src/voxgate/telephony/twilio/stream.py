@@ -1,16 +1,19 @@
 """A Twilio call's media stream (`<Connect><Stream>`): the websocket Twilio opens once a call is
 answered, carrying 8 kHz μ-law both ways as JSON events (`connected`, `start`, `media`, `dtmf`,
-`mark`, `stop`; voxgate sends `media` and `clear`).
+`mark`, `stop`; voxgate sends `media`, `mark` and `clear`).
 
 `TwilioLeg` is the engine's `ClientSocket` over that stream (pipecat's `TwilioFrameSerializer`
 turns events into 8 kHz PCM and back; a barge-in sends `clear`, dropping what Twilio buffered)
-and its `PhoneLine` (a transfer redirects the live call to a `<Dial>`). When the call ends on
-voxgate's side the leg hangs the call up through Twilio's REST API; when Twilio stopped the
-stream (the caller hung up, or a transfer took the call) there is nothing to hang up.
+and its `PhoneLine` (a transfer redirects the live call to a `<Dial>` once Twilio has played
+what it holds: a `mark` sent after the audio comes back once the audio before it has played).
+When the call ends on voxgate's side the leg hangs the call up through Twilio's REST API; when
+Twilio stopped the stream (the caller hung up, or a transfer took the call) there is nothing
+to hang up.
 """
 
 import asyncio
 import contextlib
+import itertools
 import json
 from typing import Any
 
@@ -29,6 +32,8 @@ RATE = 8000
 # What the leg hands the engine: PCM at Twilio's rate (the serializer has decoded the μ-law).
 AUDIO_FORMAT: dict[str, Any] = {"format": "pcm_s16le", "container": "raw", "sampleRate": RATE}
 START_TIMEOUT_SECONDS = 10.0
+# Audio is sent ahead of real time: this bounds the wait for Twilio to play what it holds.
+PLAYED_LIMIT_SECONDS = 15.0
 
 
 class _Serializer(TwilioFrameSerializer):
@@ -64,9 +69,12 @@ class TwilioLeg:
 
     def __init__(self, websocket: WebSocket, rest: TwilioRest, call_sid: str, stream_sid: str):
         self._ws, self._rest, self.call_sid = websocket, rest, call_sid
+        self.stream_sid = stream_sid
         self._serializer = _Serializer(stream_sid)
         self.stopped = False  # Twilio ended the stream: the caller hung up, or a transfer
         self.transferred = False
+        self._marks: dict[str, asyncio.Event] = {}  # sent, waiting for Twilio to play them
+        self._mark_ids = itertools.count(1)
 
     async def receive(self) -> bytes | str | None:
         while not self.stopped:
@@ -76,10 +84,15 @@ class TwilioLeg:
                 break
             if '"stop"' in text and json.loads(text).get("event") == "stop":
                 break
+            if '"mark"' in text:
+                self._played(json.loads(text))
+                continue
             frame = await self._serializer.deserialize(text)
             if isinstance(frame, InputAudioRawFrame):
                 return frame.audio
         self.stopped = True
+        for played in self._marks.values():  # nothing more will be played
+            played.set()
         return None
 
     async def send_bytes(self, data: bytes) -> None:
@@ -100,7 +113,27 @@ class TwilioLeg:
         if self._ws.application_state == WebSocketState.CONNECTED:
             await self._ws.close(code)
 
+    def _played(self, event: dict[str, Any]) -> None:
+        mark = event.get("mark")
+        if event.get("event") == "mark" and isinstance(mark, dict):
+            played = self._marks.pop(str(mark.get("name")), None)
+            if played is not None:
+                played.set()
+
+    async def played(self) -> None:
+        """Returns once Twilio has played the audio sent so far (or dropped it: a `clear`
+        returns pending marks too), within PLAYED_LIMIT_SECONDS."""
+        if self.stopped:
+            return  # nothing is playing any more
+        name, played = f"played-{next(self._mark_ids)}", asyncio.Event()
+        self._marks[name] = played
+        mark = {"event": "mark", "streamSid": self.stream_sid, "mark": {"name": name}}
+        await self._send(json.dumps(mark))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(played.wait(), PLAYED_LIMIT_SECONDS)
+
     async def transfer(self, destination: dict[str, Any]) -> None:
+        await self.played()  # the caller hears the transfer's words before the new TwiML
         try:
             await self._rest.redirect(self.call_sid, transfer_twiml(destination))
         except CarrierError as error:

@@ -1,6 +1,7 @@
 """The TwiML voxgate answers Twilio with, built with twilio's own `VoiceResponse`."""
 
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from twilio.twiml.voice_response import Connect, Dial, VoiceResponse
 
@@ -29,13 +30,29 @@ def hang_up() -> str:
     return str(response)
 
 
+def sip_with_headers(uri: str, headers: Any) -> str:
+    """The SIP URI with the destination's `sipHeaders` in its query string, the form Twilio
+    puts into the INVITE (custom headers need an `X-` prefix; Twilio drops the others)."""
+    if not isinstance(headers, dict) or not headers:
+        return uri
+    query = urlencode({str(k): str(v) for k, v in headers.items()}, quote_via=quote)
+    return f"{uri}{'&' if '?' in uri else '?'}{query}"
+
+
 def transfer_twiml(destination: dict[str, Any]) -> str:
     """A `number` or `sip` transfer destination as a `<Dial>` (a blind transfer: the caller
-    leaves voxgate's stream for the destination)."""
+    leaves voxgate's stream for the destination). `callerId` when set (else Twilio's default,
+    the call's own caller ID), a number's `extension` dialled once it answers (`sendDigits`),
+    `transferPlan.timeout` as the ring time."""
     response = VoiceResponse()
-    dial = Dial(caller_id=destination.get("callerId") or None)
+    plan = destination.get("transferPlan")
+    timeout = plan.get("timeout") if isinstance(plan, dict) else None
+    dial = Dial(
+        caller_id=destination.get("callerId") or None,
+        timeout=int(timeout) if isinstance(timeout, int | float) else None,
+    )
     if destination.get("type") == "sip":
-        dial.sip(destination["sipUri"])
+        dial.sip(sip_with_headers(destination["sipUri"], destination.get("sipHeaders")))
     else:
         dial.number(destination["number"], send_digits=destination.get("extension") or None)
     response.append(dial)

@@ -102,11 +102,15 @@ async def test_startup_ends_what_a_crashed_process_left_and_queued_calls_expire(
     started = {**talking, "status": "in-progress", "startedAt": iso(utcnow())}
     await rewrite(talking["id"], status="in-progress", data=started)
     await rewrite(waiting["id"], created_at=utcnow() - timedelta(minutes=5))
+    moving = await new_call(client)  # a phone call its carrier was transferring
+    forwarding = {**moving, "status": "forwarding", "startedAt": iso(utcnow())}
+    await rewrite(moving["id"], status="forwarding", data=forwarding)
 
     async with server_process():
         # Ended by the startup itself, before it reported ready.
         died = (await client.get(f"/call/{talking['id']}")).json()
         expired = (await client.get(f"/call/{waiting['id']}")).json()
+        forwarded = (await client.get(f"/call/{moving['id']}")).json()
         fresh = await new_call(client)
         assert (await client.get(f"/call/{fresh['id']}")).json()["status"] == "queued"
         late = await ended(client, fresh["id"], within=TIMEOUT + 5)
@@ -114,6 +118,7 @@ async def test_startup_ends_what_a_crashed_process_left_and_queued_calls_expire(
     assert (died["status"], died["endedReason"]) == ("ended", WORKER_DIED)
     assert died["startedAt"] <= died["endedAt"]
     assert (expired["status"], expired["endedReason"]) == ("ended", NEVER_CONNECTED)
+    assert (forwarded["status"], forwarded["endedReason"]) == ("ended", WORKER_DIED)
     assert late["endedReason"] == NEVER_CONNECTED
     created = datetime.fromisoformat(late["createdAt"].replace("Z", "+00:00"))
     assert late["endedAt"] >= iso(created + timedelta(seconds=TIMEOUT))  # not before its time

@@ -22,9 +22,10 @@ class Sink:
 class Call:
     """A ToolContext over a scripted server; keeps what was said."""
 
-    def __init__(self, reply: dict[str, Any] | None = None) -> None:
+    def __init__(self, reply: dict[str, Any] | None = None, phone: "Phone | None" = None) -> None:
         self.port = Port(reply)
         self.said: list[str] = []
+        self.phone = phone
 
     async def say(self, text: str) -> None:
         self.said.append(text)
@@ -35,7 +36,9 @@ class Call:
     async def run(self, tool: dict[str, Any], arguments: dict[str, Any]) -> Outcome:
         conversation = Conversation(Sink(), None, self.port, None)
         call = ToolCall("call_1", "transferCall", arguments, tool)
-        context = ToolContext(call, Turn([call]), conversation, {}, self.say, self.end)
+        context = ToolContext(
+            call, Turn([call]), conversation, {}, self.say, self.end, phone=self.phone
+        )
         return await transfer_call(tool, arguments, context)
 
 
@@ -46,6 +49,33 @@ async def test_numbers_and_sip_are_refused_without_a_word() -> None:
         outcome = await call.run(tool, {"destination": name})
         assert outcome.error == NO_TELEPHONY
     assert call.said == [] and call.port.asked == []
+
+
+class Phone:
+    """A phone call's line: keeps what it was asked to forward; `refusal` is its answer."""
+
+    def __init__(self, refusal: str | None = None) -> None:
+        self.refusal = refusal
+        self.forwarded: list[tuple[dict[str, Any], str]] = []
+
+    async def forward(self, destination: dict[str, Any], message: str) -> str | None:
+        self.forwarded.append((destination, message))
+        return self.refusal
+
+    async def press(self, keys: str) -> None:
+        raise AssertionError("a transfer presses no keys")
+
+
+async def test_on_a_phone_call_numbers_and_sip_are_forwarded_with_their_words() -> None:
+    phone = Phone()
+    sip = {**SIP, "message": "Hold on."}
+    tool = {"type": "transferCall", "destinations": [DESK, sip]}
+    desk = await Call(phone=phone).run(tool, {"destination": DESK["number"]})
+    assert (desk.result, desk.run_llm) == ("Transferred the call to +14155550100.", False)
+    await Call(phone=phone).run(tool, {"destination": SIP["sipUri"]})
+    assert phone.forwarded == [(DESK, "Transferring the call now"), (sip, "Hold on.")]
+    refused = await Call(phone=Phone("Busy.")).run(tool, {"destination": DESK["number"]})
+    assert refused.error == "Busy." and refused.run_llm is None  # the LLM answers the caller
 
 
 async def test_an_unknown_destination_lists_the_right_ones() -> None:

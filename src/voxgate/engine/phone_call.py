@@ -1,0 +1,109 @@
+"""What only a phone call can do, over the carrier's `PhoneLine` (ports.py): a blind transfer to a
+number or SIP address (VAPI-BEHAVIOUR §7.2.5; the `transferCall` tool and the control URL's
+`transfer` both come here) and keypad tones (the `dtmf` tool).
+
+A transfer says its words and waits until they have been written to the line (the carrier then
+plays what it holds before taking the call), moves the call to `forwarding` (stored, and a
+`status-update` with the destination), asks the carrier, and on success stores `destination`,
+sends `transfer-update` and ends the call with `assistant-forwarded-call`; the leg knows it was
+transferred and does not hang up. The media stream stopping meanwhile is the transfer's doing,
+not the caller leaving. A refusal puts the call back `in-progress` and the caller stays.
+
+Keypad tones are pipecat's `OutputDTMFFrame`s, which the output transport writes as audio after
+what is already queued (pipecat's own tone recordings); pauses are silence.
+"""
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from pipecat.audio.dtmf.types import KeypadEntry
+from pipecat.frames.frames import Frame, OutputAudioRawFrame, OutputDTMFFrame, TTSSpeakFrame
+from pipecat.pipeline.worker import PipelineWorker
+
+from voxgate.engine.conversation import Conversation
+from voxgate.engine.ports import CallStore, PhoneLine, TransferFailed
+from voxgate.engine.transport import Written
+
+FORWARDED = "assistant-forwarded-call"
+CUSTOMER_ENDED = "customer-ended-call"
+PAUSES = {"w": 0.5, "W": 1.0}  # Twilio's and Vapi's pause characters, in seconds
+KEYS = frozenset(entry.value for entry in KeypadEntry)
+_PAUSE_RATE = 8000
+# A transfer's words not written by then (a stuck voice) no longer hold the transfer up.
+_WRITTEN_LIMIT_SECONDS = 30.0
+
+
+class PhoneCall:
+    """One phone call's transfer and keypad, for its tools and live control."""
+
+    def __init__(
+        self,
+        line: PhoneLine,
+        store: CallStore,
+        conversation: Conversation,
+        end: Callable[[str], Awaitable[None]],
+        worker: Callable[[], PipelineWorker | None],
+    ) -> None:
+        """`end` ends the call with a reason; `worker` is the running pipeline (None until
+        the call talks)."""
+        self._line, self._store, self._conversation = line, store, conversation
+        self._end, self._worker = end, worker
+        self.forwarding = False  # a transfer is under way
+        self._caller_left = False
+
+    def explains_hang_up(self) -> bool:
+        """The line went quiet: True when a transfer under way explains it (the transfer then
+        decides how the call ends)."""
+        if self.forwarding:
+            self._caller_left = True
+        return self.forwarding
+
+    async def _play(self, frames: list[Frame]) -> None:
+        """Queues `frames` and returns once they have been written to the line."""
+        worker = self._worker()
+        if worker is None:
+            return
+        written = Written()
+        await worker.queue_frames([*frames, written])
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(written.reached.wait(), _WRITTEN_LIMIT_SECONDS)
+
+    async def forward(self, destination: dict[str, Any], message: str) -> str | None:
+        if self.forwarding:
+            return "The call is being transferred already."
+        if message.strip():
+            said = TTSSpeakFrame(message)
+            said.interruptible = False  # the caller is being moved: talking over it changes nothing
+            await self._play([said])
+        self.forwarding = True
+        await self._status("forwarding", destination=destination)
+        try:
+            await self._line.transfer(destination)
+        except TransferFailed as error:
+            self.forwarding = False
+            if self._caller_left:  # gone while the carrier refused: nobody is left to tell
+                await self._end(CUSTOMER_ENDED)
+            else:
+                await self._status("in-progress")
+            return f"The call could not be transferred: {error}"
+        await self._store.update({"destination": destination})
+        await self._conversation.send("transfer-update", destination=destination)
+        await self._end(FORWARDED)
+        return None
+
+    async def _status(self, status: str, **fields: Any) -> None:
+        await self._store.update({"status": status})
+        await self._conversation.send("status-update", status=status, **fields)
+
+    async def press(self, keys: str) -> None:
+        frames: list[Frame] = []
+        for key in keys:
+            if key in PAUSES:
+                silence = bytes(int(_PAUSE_RATE * PAUSES[key]) * 2)
+                frames.append(OutputAudioRawFrame(silence, _PAUSE_RATE, 1))
+            elif key in KEYS:
+                frames.append(OutputDTMFFrame(button=KeypadEntry(key)))
+        if frames:
+            await self._play(frames)
