@@ -75,6 +75,7 @@ class TwilioLeg:
         self.transferred = False
         self._marks: dict[str, asyncio.Event] = {}  # sent, waiting for Twilio to play them
         self._mark_ids = itertools.count(1)
+        self._sent_audio = False  # since the last mark: nothing sent, nothing to wait for
 
     async def receive(self) -> bytes | str | None:
         while not self.stopped:
@@ -96,6 +97,7 @@ class TwilioLeg:
         return None
 
     async def send_bytes(self, data: bytes) -> None:
+        self._sent_audio = True
         await self._send(await self._serializer.serialize(OutputAudioRawFrame(data, RATE, 1)))
 
     async def send_text(self, text: str) -> None:
@@ -123,8 +125,11 @@ class TwilioLeg:
     async def played(self) -> None:
         """Returns once Twilio has played the audio sent so far (or dropped it: a `clear`
         returns pending marks too), within PLAYED_LIMIT_SECONDS."""
-        if self.stopped:
-            return  # nothing is playing any more
+        if self.stopped or not self._sent_audio:
+            # Nothing is playing any more, or nothing was sent (a fallback before the call ran:
+            # nobody reads the stream yet, so no mark would come back).
+            return
+        self._sent_audio = False
         name, played = f"played-{next(self._mark_ids)}", asyncio.Event()
         self._marks[name] = played
         mark = {"event": "mark", "streamSid": self.stream_sid, "mark": {"name": name}}
