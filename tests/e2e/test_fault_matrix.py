@@ -46,7 +46,7 @@ async def assert_ended_with_artifacts(
     assert stored["endedReason"] == reason
     artifact = stored["artifact"]
     assert artifact["transcript"].startswith(f"AI: {GREETING}")
-    assert [m["message"] for m in artifact["messages"] if m["role"] == "bot"][0] == GREETING
+    assert next(m["message"] for m in artifact["messages"] if m["role"] == "bot") == GREETING
     recording = await client.get(f"/call/{call_id}/mono-recording")
     assert recording.status_code == 200 and len(recording.content) > 16000  # > 0.5 s of audio
     return stored
@@ -126,6 +126,28 @@ async def test_an_llm_stream_that_breaks_off_mid_reply_ends_the_call(
     stored = await assert_ended_with_artifacts(client, call["id"], reason)
     assert REPLY not in stored["artifact"]["transcript"]  # the broken reply was not finished
     llm.fail_after_words = None
+    await assert_still_serving(client, live_server, llm)
+
+
+async def test_an_llm_that_does_not_answer_in_time_ends_the_call(
+    client: httpx.AsyncClient,
+    live_server: LiveServer,
+    llm: FakeLLM,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("VOXGATE_LLM_TIMEOUT_SECONDS", "1")
+    llm.stall = 20  # no byte back: the client's read timeout fires, retries included
+    call = await new_call(client, llm)
+    async with dial(socket_url(live_server, call)) as caller:
+        await caller.quiet()
+        question = {"role": "user", "content": "How is the weather?"}
+        await caller.ws.send(json.dumps({"type": "add-message", "message": question}))
+        await caller.silence_until_closed(limit=15)
+    assert caller.closed.is_set(), "the call did not end"
+    reason = "pipeline-error-custom-llm-llm-failed"
+    assert caller.of_type("status-update")[-1]["endedReason"] == reason
+    await assert_ended_with_artifacts(client, call["id"], reason)
+    llm.stall = 0
     await assert_still_serving(client, live_server, llm)
 
 
