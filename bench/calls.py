@@ -19,9 +19,12 @@ clock at the listener. Callers run in several processes so the load generator is
 import argparse
 import asyncio
 import multiprocessing
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -119,6 +122,28 @@ def report(calls: int, turns: list[Turn], failures: list[str], rss: float, idle:
         print(f"        failed: {failure}")
 
 
+@contextmanager
+def servers(stack: str) -> Iterator[tuple[str, dict[str, Any], subprocess.Popen[bytes]]]:
+    """The fakes and a voxgate server in subprocesses: its URL, the assistant for `stack`, and
+    the voxgate process (for its memory); both are stopped on the way out."""
+    data = Path(tempfile.mkdtemp(prefix="voxgate-bench-"))
+    fakes_port, vox_port = free_port(), free_port()
+    delay = "0" if stack == "instant" else "0.15"
+    fakes = start([sys.executable, "bench/fakes.py", "--port", str(fakes_port), "--delay", delay],
+                  voxgate_env(data, KEY), fakes_port)  # fmt: skip
+    env = voxgate_env(data, KEY)
+    fakes_url = f"http://127.0.0.1:{fakes_port}"
+    env.update({"VOXGATE_PUBLIC_URL": f"http://127.0.0.1:{vox_port}",
+                "VOXGATE_DEEPGRAM_BASE_URL": fakes_url.replace("http", "ws"),
+                "VOXGATE_CARTESIA_BASE_URL": fakes_url.replace("http", "ws")})  # fmt: skip
+    voxgate = start([str(Path(sys.executable).parent / "voxgate"), "serve", "--port",
+                     str(vox_port)], env, vox_port)  # fmt: skip
+    try:
+        yield f"http://127.0.0.1:{vox_port}", assistant(stack, fakes_url), voxgate
+    finally:
+        stop(voxgate, fakes)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--stack", choices=("instant", "offline"), default="instant")
@@ -129,20 +154,7 @@ def main() -> None:
     )
     options = parser.parse_args()
 
-    data = Path(tempfile.mkdtemp(prefix="voxgate-bench-"))
-    fakes_port, vox_port = free_port(), free_port()
-    delay = "0" if options.stack == "instant" else "0.15"
-    fakes = start([sys.executable, "bench/fakes.py", "--port", str(fakes_port), "--delay", delay],
-                  voxgate_env(data, KEY), fakes_port)  # fmt: skip
-    env = voxgate_env(data, KEY)
-    fakes_url = f"http://127.0.0.1:{fakes_port}"
-    env.update({"VOXGATE_PUBLIC_URL": f"http://127.0.0.1:{vox_port}",
-                "VOXGATE_DEEPGRAM_BASE_URL": fakes_url.replace("http", "ws"),
-                "VOXGATE_CARTESIA_BASE_URL": fakes_url.replace("http", "ws")})  # fmt: skip
-    voxgate = start([str(Path(sys.executable).parent / "voxgate"), "serve", "--port",
-                     str(vox_port)], env, vox_port)  # fmt: skip
-    api, body = f"http://127.0.0.1:{vox_port}", assistant(options.stack, fakes_url)
-    try:
+    with servers(options.stack) as (api, body, voxgate):
         run_calls(api, body, 1, 1, 0, voxgate.pid)  # warm up: models loaded, code paths hot
         idle = rss_mb(voxgate.pid)
         print(
@@ -159,8 +171,6 @@ def main() -> None:
             report(calls, turns, failures, rss, idle)
             if options.capacity and (failures or any(t.underruns for t in turns)):
                 break
-    finally:
-        stop(voxgate, fakes)
 
 
 if __name__ == "__main__":

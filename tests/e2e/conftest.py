@@ -43,6 +43,7 @@ async def llm(fake_llm: FakeLLM) -> FakeLLM:
     fake_llm.tool_call = None
     fake_llm.tool_calls = []
     fake_llm.fail_after_words = None
+    fake_llm.stall = 0.0
     fake_llm.scripted.clear()
     return fake_llm
 

@@ -1,5 +1,6 @@
 """An OpenAI-compatible chat-completions server on loopback that streams real SSE chunks."""
 
+import asyncio
 import json
 import time
 from collections.abc import AsyncIterator, Callable
@@ -55,6 +56,7 @@ class FakeLLM:
         # Set: the stream breaks off after that many words with OpenAI's mid-stream error chunk.
         self.fail_after_words: int | None = None
         self.scripted: list[Scripted] = []
+        self.stall = 0.0  # seconds to wait before answering at all (an LLM that hangs)
         self.app = FastAPI()
         self.app.post("/v1/chat/completions")(self._complete)
 
@@ -82,6 +84,8 @@ class FakeLLM:
         body = await request.json()
         self.requests.append(body)
         self.authorizations.append(request.headers.get("authorization", ""))
+        if self.stall:
+            await asyncio.sleep(self.stall)
         found = next((s for s in self.scripted if s.when(body)), None)
         status = found.status if found else self.status
         reply = found.reply if found else self.reply

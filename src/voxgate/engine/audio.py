@@ -36,12 +36,18 @@ class Codec:
         # Medium quality: the default (very high) holds back ~52 ms of 8 kHz audio, MQ ~26 ms.
         self._in: BaseAudioResampler = create_stream_resampler(quality="MQ")
         self._out: BaseAudioResampler = create_stream_resampler(quality="MQ")
+        self._odd = b""  # half a 16-bit sample the last frame ended on
 
     async def decode(self, data: bytes) -> bytes:
         rate = self.format.sample_rate
         if self.format.encoding == "mulaw":
             pcm: bytes = await ulaw_to_pcm(data, rate, PIPELINE_IN_RATE, self._in)
             return pcm
+        # A frame of an odd byte count splits a sample: its last byte waits for the next frame,
+        # since half a sample further on breaks the recording and the resampler.
+        data, self._odd = self._odd + data, b""
+        if len(data) % 2:
+            data, self._odd = data[:-1], data[-1:]
         if rate == PIPELINE_IN_RATE:
             return data
         resampled: bytes = await self._in.resample(data, rate, PIPELINE_IN_RATE)

@@ -47,6 +47,13 @@ async def test_other_pcm_rates_are_resampled_to_16_khz() -> None:
     assert 16000 - 30 * 16 <= len(decoded) / 2 <= 16000
 
 
+async def test_a_sample_split_across_frames_is_put_back_together() -> None:
+    codec = Codec(AudioFormat("pcm_s16le", 16000))
+    assert await codec.decode(b"\x01\x02\x03") == b"\x01\x02"  # half a sample waits
+    assert await codec.decode(b"\x04") == b"\x03\x04"
+    assert await codec.decode(b"\x05") == b""
+
+
 def test_overrides_deep_merge_objects_replace_arrays_and_append_tools() -> None:
     stored = {
         "firstMessage": "Hi",

@@ -23,6 +23,10 @@ from voxgate.engine.providers.llm_common import Assistant, llm_settings
 from voxgate.kit.urls import send_pinned
 
 COMPLETIONS = "/chat/completions"
+# The OpenAI client waits 600 s for a byte, three times over: a caller would sit in silence.
+# A stream that goes this long without a byte fails the turn (and the call) instead.
+TIMEOUT_SETTING = "VOXGATE_LLM_TIMEOUT_SECONDS"
+DEFAULT_TIMEOUT_SECONDS = 10.0
 # The OpenAI client refuses an empty key; a custom LLM often needs none.
 NO_KEY = "voxgate-no-key"
 DEEPINFRA_URL = "https://api.deepinfra.com/v1/openai"
@@ -70,7 +74,16 @@ def custom_llm(assistant: Assistant) -> OpenAILLMService:
         raise MissingKey("model.provider `custom-llm` needs `model.url`")
     key = credential_key(assistant, "custom-llm") or NO_KEY
     settings = llm_settings(OpenAILLMService.Settings, assistant)
-    return GuardedOpenAILLMService(api_key=key, base_url=base_url(url), settings=settings)
+    return bounded(GuardedOpenAILLMService(api_key=key, base_url=base_url(url), settings=settings))
+
+
+def bounded(service: OpenAILLMService) -> OpenAILLMService:
+    """The service, its client's wait for the vendor cut to `VOXGATE_LLM_TIMEOUT_SECONDS`;
+    pipecat then reports the timeout as the LLM's error."""
+    seconds = float(keys.setting(TIMEOUT_SETTING) or DEFAULT_TIMEOUT_SECONDS)
+    timeout = httpx2.Timeout(seconds, connect=min(seconds, 5.0))
+    service._client = service._client.with_options(timeout=timeout)
+    return service
 
 
 def compatible(
@@ -84,8 +97,8 @@ def compatible(
         url = keys.base_url(provider) or default_url
         settings = llm_settings(service.Settings, assistant)
         if url is None:
-            return service(api_key=key, settings=settings)
-        return service(api_key=key, base_url=url, settings=settings)
+            return bounded(service(api_key=key, settings=settings))
+        return bounded(service(api_key=key, base_url=url, settings=settings))
 
     return build
 
