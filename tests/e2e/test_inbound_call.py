@@ -173,6 +173,27 @@ async def test_a_call_to_a_number_with_an_assistant_is_answered_by_it(
     assert not [u for u in call.updates if u.get("Status") == "completed"]  # nothing to hang up
 
 
+async def test_a_call_over_the_orgs_concurrency_limit_is_not_answered(
+    client: httpx.AsyncClient, twilio: FakeTwilio, llm: FakeLLM
+) -> None:
+    assistant_id = await front_desk(client, llm)
+    await import_number(client, assistantId=assistant_id)
+    body = {"assistantId": assistant_id, "transport": {"provider": "vapi.websocket"}}
+    waiting = (await client.post("/call", json=body)).json()  # queued: it holds the org's slot
+    settings = get_settings()
+    settings.max_concurrent_calls_per_org = 1
+    try:
+        call, answer = await twilio.ring(NUMBER, CUSTOMER)
+    finally:
+        settings.max_concurrent_calls_per_org = None
+    assert [element.tag for element in ET.fromstring(answer.text)] == ["Hangup"]
+    assert call.ws is None  # no media stream: nobody answers
+    [refused] = [c for c in (await client.get("/call")).json() if c["id"] != waiting["id"]]
+    assert_matches(refused, "Call")
+    assert (refused["type"], refused["status"]) == ("inboundPhoneCall", "ended")
+    assert refused["endedReason"] == "call.start.error-subscription-concurrency-limit-reached"
+
+
 async def test_a_number_without_an_assistant_asks_its_server(
     client: httpx.AsyncClient, twilio: FakeTwilio, llm: FakeLLM, webhook: FakeWebhook
 ) -> None:

@@ -7,7 +7,9 @@ a 403). A `CallSid` already stored is a replay: 409, nothing touched. Then, as V
 
 - the number names an assistant or squad (static routing), or a server will be asked for one
   (the number's, then the org's: `assistant-request` when the stream connects, runner.py):
-  the call is `ringing` and Twilio is told to connect its audio to the media stream;
+  the call is `ringing` and Twilio is told to connect its audio to the media stream — unless
+  the org has no call left under its concurrent-call limit (concurrency.py): then it is stored
+  ended `call.start.error-subscription-concurrency-limit-reached` and hung up on;
 - neither: the call is stored ended, `call-start-error-neither-assistant-nor-server-set`, and
   the caller is sent to the number's `fallbackDestination` (a `<Dial>`) when it has one, or
   hung up on. The reason stays the same when forwarded: it says why no assistant answered.
@@ -20,10 +22,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voxgate import telemetry
-from voxgate.config import get_settings
 from voxgate.control.call.assistant_request import NO_SERVER
+from voxgate.control.call.concurrency import OverConcurrencyLimit, check_concurrency
 from voxgate.control.call.phone_number import number_server
 from voxgate.control.call.service import kind as calls
+from voxgate.control.call.service import monitor_fields
 from voxgate.control.crud import Document, Repository
 from voxgate.db.base import new_id
 from voxgate.db.models import Assistant as AssistantRow
@@ -35,7 +38,6 @@ from voxgate.errors import BadRequest, Conflict, NotFound
 from voxgate.kit.time import iso, utcnow
 from voxgate.telephony.twilio import signature, twiml
 from voxgate.telephony.twilio.numbers import INBOUND_PATH
-from voxgate.wire import call_urls
 
 router = APIRouter()
 UNKNOWN_NUMBER = "No Twilio number of this account is imported into voxgate."
@@ -66,19 +68,14 @@ async def _org_server(session: AsyncSession, org_id: str) -> bool:
 
 
 async def _monitor(session: AsyncSession, number: PhoneNumberRow, call_id: str) -> Document:
-    """The call's monitor URLs, as `POST /call` hands them out (the saved assistant's
-    `monitorPlan` may turn either off)."""
+    """The call's `monitor`, as `POST /call` hands it out (the saved assistant's `monitorPlan`
+    may turn either URL off)."""
     plan: dict[str, Any] = {}
     if assistant_id := number.data.get("assistantId"):
         assistant = await session.get(AssistantRow, assistant_id)
         if assistant is not None and assistant.org_id == number.org_id:
             plan = assistant.data.get("monitorPlan") or {}
-    public_url, monitor = get_settings().public_url, {}
-    if plan.get("listenEnabled", True) is not False:
-        monitor["listenUrl"] = call_urls.listen_url(public_url, call_id)
-    if plan.get("controlEnabled", True) is not False:
-        monitor["controlUrl"] = call_urls.control_url(public_url, call_id)
-    return monitor
+    return monitor_fields(call_id, plan)
 
 
 async def _answer(session: AsyncSession, number: PhoneNumberRow, form: dict[str, str]) -> str:
@@ -95,13 +92,22 @@ async def _answer(session: AsyncSession, number: PhoneNumberRow, form: dict[str,
         **routed,
     }
     repository = Repository(session, calls, number.org_id)
+
+    async def ended(reason: str) -> None:
+        changes = {"status": "ended", "endedReason": reason, "endedAt": iso(utcnow())}
+        await repository.create({**call, **changes}, id=call_id)
+        telemetry.observer().call_ended(reason)
+
     if routed or number_server(number.data) or await _org_server(session, number.org_id):
+        try:
+            await check_concurrency(session, number.org_id)
+        except OverConcurrencyLimit as refused:  # the org's calls are all taken: not answered
+            await ended(refused.ended_reason)
+            return twiml.hang_up()
         monitor = await _monitor(session, number, call_id)
-        await repository.create({**call, "status": "ringing", "monitor": monitor}, id=call_id)
+        await repository.create({**call, "status": "ringing", **monitor}, id=call_id)
         return twiml.connect_stream(call_id)
-    ended = {"status": "ended", "endedReason": NO_SERVER, "endedAt": iso(utcnow())}
-    await repository.create({**call, **ended}, id=call_id)
-    telemetry.observer().call_ended(NO_SERVER)
+    await ended(NO_SERVER)
     fallback = number.data.get("fallbackDestination")
     return twiml.transfer_twiml(fallback) if fallback else twiml.hang_up()
 
