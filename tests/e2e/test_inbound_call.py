@@ -234,6 +234,25 @@ async def test_a_failed_assistant_request_sends_the_caller_to_the_fallback(
     await asyncio.wait_for(call.stream_closed.wait(), 10)
 
 
+async def test_a_destination_from_the_server_forwards_the_caller_there(
+    client: httpx.AsyncClient, twilio: FakeTwilio, webhook: FakeWebhook
+) -> None:
+    destination = {"type": "sip", "sipUri": "sip:desk@pbx.example.com"}
+    webhook.answers["assistant-request"] = {"destination": destination}
+    await import_number(client, server={"url": webhook.url}, fallbackDestination=FALLBACK)
+    call, _ = await twilio.ring(NUMBER, CUSTOMER)
+
+    await until(lambda: call.updates)
+    [redirect] = call.updates  # the server's destination, not the fallback
+    sip = ET.fromstring(redirect["Twiml"]).find("./Dial/Sip")
+    assert sip is not None and sip.text == destination["sipUri"]
+    done = await ended(client, (await only_call(client))["id"])
+    assert_matches(done, "Call")
+    assert done["endedReason"] == "assistant-request-returned-forwarding-phone-number"
+    assert done["destination"] == destination
+    assert not [u for u in call.updates if u.get("Status") == "completed"]  # handed on, not hung up
+
+
 @pytest.mark.parametrize("fallback", [None, FALLBACK], ids=["hang-up", "fallback"])
 async def test_a_number_with_no_assistant_and_no_server(
     client: httpx.AsyncClient, twilio: FakeTwilio, fallback: dict[str, str] | None

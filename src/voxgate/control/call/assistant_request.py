@@ -10,11 +10,11 @@ deadline whatever the server's `timeoutSeconds` says. The reply (bare or wrapped
 - `error`: the text is spoken, then the call ends with `assistant-request-returned-error`;
   an `error` that is not text with words in it cannot be spoken:
   `assistant-request-returned-unspeakable-error`.
-- `destination` (a number or a SIP URI): the call would be forwarded with no AI, which needs a
-  carrier voxgate does not have yet; it ends with `assistant-request-returned-forwarding-phone-
-  number`, Vapi's reason for the server answering with a forwarding destination (the reasons
-  for transfers, `call.in-progress.error-transfer-failed` and the like, are about a transfer
-  tried during a call; nothing was tried here).
+- `destination` (a number or a SIP URI): a phone call is forwarded there with no AI (runner.py,
+  through its carrier); a websocket call cannot be. Either way it ends with `assistant-request-
+  returned-forwarding-phone-number`, Vapi's reason for the server answering with a forwarding
+  destination (the reasons for transfers, `call.in-progress.error-transfer-failed` and the like,
+  are about a transfer tried during a call).
 - `assistant` | `assistantId` | `squad` | `squadId` (the first present in that order), with
   `assistantOverrides` or `squadOverrides`: checked as `POST /call` checks them (the assistant
   exists in the org and can run here, the squad exists or is valid), then stored on the call
@@ -77,10 +77,12 @@ class Chosen:
 
 @dataclass(frozen=True)
 class Refused:
-    """The call ends with `reason`, after `spoken` is said when there is one."""
+    """The call ends with `reason`, after `spoken` is said when there is one; a phone call is
+    first forwarded to `destination` when the server named one."""
 
     reason: str
     spoken: str | None = None
+    destination: dict[str, Any] | None = None
 
 
 def needs_assistant(call: Document) -> bool:
@@ -104,7 +106,10 @@ async def read_reply(org_id: str, reply: dict[str, Any]) -> Chosen | Refused:
         speakable = isinstance(text, str) and any(c.isalnum() for c in text)
         return Refused(RETURNED_ERROR, text) if speakable else Refused(UNSPEAKABLE)
     if reply.get("destination") is not None:
-        return Refused(FORWARDING)
+        destination = reply["destination"]
+        return Refused(
+            FORWARDING, destination=destination if isinstance(destination, dict) else None
+        )
     source = next((key for key in SOURCES if reply.get(key) is not None), None)
     if source is None:
         named_workflow = any(reply.get(key) is not None for key in _WORKFLOW)

@@ -33,19 +33,31 @@ live_calls: set[str] = set()  # calls with a connected client or media stream, i
 FALLBACK_REASONS = (asking.FAILED, asking.INVALID, asking.NO_ASSISTANT, asking.NO_SERVER)
 
 
-async def _fall_back(store: DbCallStore, call: dict[str, Any], phone: PhoneLine | None) -> bool:
-    """Transfers the caller to the number's `fallbackDestination`; False when there is none
-    (or the carrier refused it, and the call is hung up as without one)."""
-    number = await call_phone_number(store.org_id, call) if phone is not None else None
-    destination = (number or {}).get("fallbackDestination")
-    if phone is None or not isinstance(destination, dict):
+async def _forward(
+    store: DbCallStore, call: dict[str, Any], phone: PhoneLine | None, chosen: Refused
+) -> bool:
+    """Transfers the caller to the destination the server named, or after a failure to the
+    number's `fallbackDestination`; False when there is none (or the carrier refused it, and
+    the call is hung up as without one)."""
+    destination = chosen.destination
+    if destination is None and chosen.reason in FALLBACK_REASONS and phone is not None:
+        number = await call_phone_number(store.org_id, call)
+        destination = (number or {}).get("fallbackDestination")
+    if phone is None or not isinstance(destination, dict) or not _dialable(destination):
         return False
     try:
         await phone.transfer(destination)
     except TransferFailed as error:
-        log.warning("the fallback destination refused the call", error=str(error))
+        log.warning("the destination refused the call", error=str(error))
         return False
+    await store.update({"destination": destination})
     return True
+
+
+def _dialable(destination: dict[str, Any]) -> bool:
+    """A `number` or `sip` destination a carrier can dial (a server's reply may be anything)."""
+    key = "sipUri" if destination.get("type") == "sip" else "number"
+    return isinstance(destination.get(key), str) and bool(destination[key])
 
 
 async def _choose_assistant(
@@ -63,8 +75,8 @@ async def _choose_assistant(
     if isinstance(chosen, Refused):
         announcer = Announcer(audio_format, store, socket, server)
         spoken = chosen.spoken
-        if chosen.reason in FALLBACK_REASONS and await _fall_back(store, call, phone):
-            spoken = None  # the caller has left for the fallback
+        if await _forward(store, call, phone, chosen):
+            spoken = None  # the caller has left for the destination
         try:
             await announcer.end(chosen.reason, spoken)
         finally:
