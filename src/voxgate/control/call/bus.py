@@ -233,6 +233,15 @@ async def running_anywhere(call_ids: list[str]) -> set[str]:
     return await _bus.running(call_ids) if _bus is not None else set()
 
 
+async def runs_elsewhere(call_id: str) -> bool:
+    """Whether another process runs the call already (its socket or media stream is connected
+    there). Redis down: a call still runs here, only the others cannot reach it."""
+    try:
+        return bool(await running_anywhere([call_id]))
+    except RedisError:
+        return False
+
+
 @contextlib.asynccontextmanager
 async def serving(call_id: str) -> AsyncIterator[None]:
     """While the block runs, other processes reach this call (a no-op without a bus)."""

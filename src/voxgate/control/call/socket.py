@@ -9,12 +9,11 @@ engine's `CallSession` then runs the call over the socket until either side ends
 
 from fastapi import APIRouter, WebSocket
 from fastapi.responses import JSONResponse
-from redis.exceptions import RedisError
 from sqlalchemy import select
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from voxgate.auth.keys import find_key
-from voxgate.control.call.bus import running_anywhere
+from voxgate.control.call.bus import runs_elsewhere
 from voxgate.control.call.runner import live_calls, run_call
 from voxgate.control.drain import SHUTTING_DOWN, drain
 from voxgate.db.models import Call as CallRow
@@ -62,14 +61,6 @@ class _Socket:
         return None  # a websocket client hears `user-interrupted` and clears its own buffer
 
 
-async def _elsewhere(call_id: str) -> bool:
-    """Whether another process runs the call already (its socket is connected there)."""
-    try:
-        return bool(await running_anywhere([call_id]))
-    except RedisError:  # Redis down: a call still runs, only the others cannot reach it
-        return False
-
-
 async def _joinable(websocket: WebSocket, call_id: str) -> CallRow | str:
     """The call, or why it cannot be joined."""
     async with get_sessionmaker()() as session:
@@ -82,7 +73,7 @@ async def _joinable(websocket: WebSocket, call_id: str) -> CallRow | str:
             found = await find_key(session, key) if scheme.lower() == "bearer" else None
             if found is None or found.scope != "private" or found.org_id != row.org_id:
                 return "invalid credentials for this call"
-    if row.status != "queued" or call_id in live_calls or await _elsewhere(call_id):
+    if row.status != "queued" or call_id in live_calls or await runs_elsewhere(call_id):
         return f"call is {row.status if row.status != 'queued' else 'already connected'}"
     return row
 

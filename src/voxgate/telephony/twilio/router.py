@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, WebSocket
 from sqlalchemy import select
 
+from voxgate.control.call.bus import runs_elsewhere
 from voxgate.control.call.phone_number import call_phone_number
 from voxgate.control.call.runner import POLICY_VIOLATION, live_calls, run_call
 from voxgate.db.models import Call as CallRow
@@ -52,7 +53,7 @@ async def media_stream(websocket: WebSocket, id: str) -> None:
     if start is None or not call_sid or (known and known != call_sid):
         await websocket.close(POLICY_VIOLATION)
         return
-    if row.status not in JOINABLE or id in live_calls:
+    if row.status not in JOINABLE or id in live_calls or await runs_elsewhere(id):
         await websocket.close(POLICY_VIOLATION)
         return
     leg = TwilioLeg(websocket, TwilioRest(number), call_sid, str(start.get("streamSid", "")))
