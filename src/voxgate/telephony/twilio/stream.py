@@ -63,6 +63,15 @@ async def wait_for_start(websocket: WebSocket) -> dict[str, Any] | None:
         return None
 
 
+def _event(text: str) -> dict[str, Any]:
+    """A stream event; {} for text that is not a JSON object (never an exception mid-call)."""
+    try:
+        event = json.loads(text)
+    except ValueError:
+        return {}
+    return event if isinstance(event, dict) else {}
+
+
 class TwilioLeg:
     """One Twilio call: its media stream as the engine's socket, its REST resource as the
     engine's phone line."""
@@ -83,14 +92,15 @@ class TwilioLeg:
                 text = await self._ws.receive_text()
             except (WebSocketDisconnect, RuntimeError, KeyError):
                 break
-            if '"stop"' in text and json.loads(text).get("event") == "stop":
+            event = _event(text)
+            if event.get("event") == "stop":
                 break
-            if '"mark"' in text:
-                self._played(json.loads(text))
-                continue
-            frame = await self._serializer.deserialize(text)
-            if isinstance(frame, InputAudioRawFrame):
-                return frame.audio
+            if event.get("event") == "mark":
+                self._played(event)
+            elif event.get("event") == "media":  # the serializer decodes it (its own parse)
+                frame = await self._serializer.deserialize(text)
+                if isinstance(frame, InputAudioRawFrame):
+                    return frame.audio
         self.stopped = True
         for played in self._marks.values():  # nothing more will be played
             played.set()
