@@ -202,6 +202,11 @@ async def _server_to_ask(session: AsyncSession, org_id: str, data: Document) -> 
         number = row.data if row is not None and row.org_id == org_id else None
     if isinstance(number, dict) and (number_server(number) or {}).get("url"):
         return True
+    return await org_has_server(session, org_id)
+
+
+async def org_has_server(session: AsyncSession, org_id: str) -> bool:
+    """Whether the org has a server URL (the last step of the target precedence)."""
     server = await session.scalar(select(Org.server).where(Org.id == org_id))
     return isinstance(server, dict) and bool(server.get("url"))
 

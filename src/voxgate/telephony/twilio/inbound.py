@@ -26,12 +26,11 @@ from voxgate.control.call.assistant_request import NO_SERVER
 from voxgate.control.call.concurrency import OverConcurrencyLimit, check_concurrency
 from voxgate.control.call.phone_number import number_server
 from voxgate.control.call.service import kind as calls
-from voxgate.control.call.service import monitor_fields
+from voxgate.control.call.service import monitor_fields, org_has_server
 from voxgate.control.crud import Document, Repository
 from voxgate.db.base import new_id
 from voxgate.db.models import Assistant as AssistantRow
 from voxgate.db.models import Call as CallRow
-from voxgate.db.models import Org
 from voxgate.db.models import PhoneNumber as PhoneNumberRow
 from voxgate.db.session import get_sessionmaker
 from voxgate.errors import BadRequest, Conflict, NotFound
@@ -60,11 +59,6 @@ async def _received(session: AsyncSession, org_id: str, call_sid: str) -> bool:
         CallRow.org_id == org_id, CallRow.data["phoneCallProviderId"].as_string() == call_sid
     )
     return (await session.scalar(query.limit(1))) is not None
-
-
-async def _org_server(session: AsyncSession, org_id: str) -> bool:
-    server = await session.scalar(select(Org.server).where(Org.id == org_id))
-    return isinstance(server, dict) and bool(server.get("url"))
 
 
 async def _monitor(session: AsyncSession, number: PhoneNumberRow, call_id: str) -> Document:
@@ -98,7 +92,7 @@ async def _answer(session: AsyncSession, number: PhoneNumberRow, form: dict[str,
         await repository.create({**call, **changes}, id=call_id)
         telemetry.observer().call_ended(reason)
 
-    if routed or number_server(number.data) or await _org_server(session, number.org_id):
+    if routed or number_server(number.data) or await org_has_server(session, number.org_id):
         try:
             await check_concurrency(session, number.org_id)
         except OverConcurrencyLimit as refused:  # the org's calls are all taken: not answered
