@@ -36,6 +36,12 @@ COMMON_FILTERS = {"limit"} | {
 # Operations Vapi does not publish, kept deliberate by listing them here.
 BEYOND_THE_REFERENCE = {
     ("get", "/file/{id}/content"): "FileController_download",  # what File.url points at
+    # Vapi serves /credential, though its published document leaves it out.
+    ("post", "/credential"): "CredentialController_create",
+    ("get", "/credential"): "CredentialController_findAll",
+    ("get", "/credential/{id}"): "CredentialController_findOne",
+    ("patch", "/credential/{id}"): "CredentialController_update",
+    ("delete", "/credential/{id}"): "CredentialController_remove",
 }
 # Vapi documents these bodies under 200 beside an empty 201, NestJS's default status for a POST,
 # which is what is answered (VAPI-BEHAVIOUR §1.3); ours document the body under that 201.

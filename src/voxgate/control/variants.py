@@ -10,12 +10,14 @@ errors name the branch they tried (`function.function.name`), a path no client e
 """
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Body
 from fastapi.responses import JSONResponse
 from pydantic import PlainValidator, ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from voxgate.auth.deps import CurrentOrg, DbSession
 from voxgate.control.crud import Document, Kind, Repository, merge
@@ -27,15 +29,26 @@ from voxgate.wire._variants import VariantModels
 
 # (validated changes, the stored document or None on create) → what to store.
 Prepare = Callable[[Document, Document | None], Document]
-# (what would be stored, the stored document or None on create) → raises to store nothing.
-Check = Callable[[Document, Document | None], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who asks: a check may read the caller's other resources (a number's credential)."""
+
+    session: AsyncSession
+    org_id: str
+
+
+# (what would be stored, the stored document or None on create, the caller) → what to store
+# instead (a carrier's own ids added), or None to store it as is; raises to store nothing.
+Check = Callable[[Document, Document | None, Caller], Awaitable[Document | None]]
 
 
 def _as_is(changes: Document, stored: Document | None) -> Document:
     return changes
 
 
-async def _accept(data: Document, stored: Document | None) -> None:
+async def _accept(data: Document, stored: Document | None, caller: Caller) -> None:
     return None
 
 
@@ -114,7 +127,7 @@ def variant_router(
     )
     async def create_one(body: create_body, org: CurrentOrg, session: DbSession) -> Any:  # type: ignore[valid-type]
         data = merge({}, prepare(parse_create(models, body), None))
-        await check(data, None)
+        data = await check(data, None, Caller(session, org.org_id)) or data
         row = await Repository(session, kind, org.org_id).create(data)
         return JSONResponse(kind.render(row), status_code=201)
 
@@ -134,7 +147,7 @@ def variant_router(
         row = await repo.get(str(id))
         changes = prepare(parse_update(models, row.data[models.key], body), row.data)
         data = merge(row.data, changes)
-        await check(data, row.data)
+        data = await check(data, row.data, Caller(session, org.org_id)) or data
         row = await repo.update(row, data)
         return JSONResponse(kind.render(row))
 

@@ -1,9 +1,15 @@
 """How the control plane reaches the phone network without importing telephony/ (which imports
 control/): each carrier is a `Carrier` under its phone number `provider`, registered by app.py
 from telephony/router.py's `CARRIERS`. `POST /call` dials through it; `POST /phone-number`
-imports a number through it."""
+imports a number through it; `POST /credential` checks a carrier account through it.
+
+A number whose carrier account is a stored credential (`credentialId`: Telnyx, Vonage) reaches
+its carrier with that credential's document under `"credential"` (control/credential/service.py
+`attach`), never stored there."""
 
 from typing import Any, Protocol
+
+from voxgate.errors import BadGateway, BadRequest, VoxgateError
 
 Document = dict[str, Any]
 
@@ -28,6 +34,20 @@ class Carrier(Protocol):
         """Checks that the carrier account holds `number` (its credentials, `number`) and
         points the number's inbound calls at voxgate. Raises `CarrierError` when it cannot."""
         ...
+
+    async def connect_credential(self, credential: Document) -> Document:
+        """Checks a stored credential of this carrier (`POST /credential`, a PATCH changing
+        it) and returns the fields the server sets on it (an application made for voxgate's
+        calls, say). Raises `CarrierError` when the carrier refuses it."""
+        ...
+
+
+def refused(error: CarrierError) -> VoxgateError:
+    """The answer to a client whose request a carrier refused: its 4xx is the client's mistake
+    (a 400 in the carrier's words); no answer, or a 5xx, is the carrier's (a 502)."""
+    if error.status is not None and 400 <= error.status < 500:
+        return BadRequest(str(error))
+    return BadGateway(str(error))
 
 
 CARRIERS: dict[str, Carrier] = {}  # by phone number `provider`

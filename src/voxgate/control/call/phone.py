@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from voxgate.control.call.carriers import CARRIERS, CarrierError
 from voxgate.control.call.progress import advance
+from voxgate.control.credential.service import attach
 from voxgate.control.crud import Document, render_envelope
 from voxgate.control.secrets import masked
 from voxgate.db.models import Call as CallRow
@@ -73,7 +74,7 @@ async def calling_number(session: AsyncSession, org_id: str, data: Document) -> 
             raise BadRequest(
                 f"Couldn't Get Phone Number. `phoneNumberId` {number_id} Does Not Exist."
             )
-        number: Document = row.data
+        number: Document = await attach(session, org_id, row.data)
     else:
         number = transient_number(data["phoneNumber"])
     provider = str(number.get("provider"))

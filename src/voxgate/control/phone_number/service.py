@@ -12,11 +12,12 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, or_
 
-from voxgate.control.call.carriers import CARRIERS, CarrierError
+from voxgate.control.call.carriers import CARRIERS, CarrierError, refused
+from voxgate.control.credential.service import attach
 from voxgate.control.crud import Document, render_envelope
 from voxgate.control.secrets import keep_masked_echoes, masked
+from voxgate.control.variants import Caller
 from voxgate.db.models import PhoneNumber as PhoneNumberRow
-from voxgate.errors import BadGateway, BadRequest
 from voxgate.wire.phone_number import SECRETS
 
 # What the carrier checks: a change to any of them is checked again.
@@ -62,7 +63,7 @@ def prepare(changes: Document, stored: Document | None) -> Document:
     return _apply_legacy_server_fields(changes, stored)
 
 
-async def connect(number: Document, stored: Document | None) -> None:
+async def connect(number: Document, stored: Document | None, caller: Caller) -> None:
     """Imports `number` from its carrier (on create, or when what the carrier checks changed)."""
     carrier = CARRIERS.get(str(number.get("provider")))
     if carrier is None:
@@ -70,11 +71,9 @@ async def connect(number: Document, stored: Document | None) -> None:
     if stored is not None and all(number.get(f) == stored.get(f) for f in _CARRIER_FIELDS):
         return
     try:
-        await carrier.import_number(number)
+        await carrier.import_number(await attach(caller.session, caller.org_id, number))
     except CarrierError as error:
-        if error.status is not None and 400 <= error.status < 500:
-            raise BadRequest(str(error)) from error
-        raise BadGateway(str(error)) from error
+        raise refused(error) from error
 
 
 def render(row: PhoneNumberRow) -> Document:

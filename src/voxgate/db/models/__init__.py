@@ -5,6 +5,7 @@ from voxgate.db.models.api_key import ApiKey
 from voxgate.db.models.assistant import Assistant
 from voxgate.db.models.call import Call
 from voxgate.db.models.chat import Chat
+from voxgate.db.models.credential import Credential
 from voxgate.db.models.file import File
 from voxgate.db.models.org import Org
 from voxgate.db.models.phone_number import PhoneNumber
@@ -19,6 +20,7 @@ __all__ = [
     "Base",
     "Call",
     "Chat",
+    "Credential",
     "File",
     "Org",
     "PhoneNumber",

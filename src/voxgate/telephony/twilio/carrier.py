@@ -13,3 +13,6 @@ class TwilioCarrier:
 
     async def import_number(self, number: Document) -> None:
         await connect_number(number)
+
+    async def connect_credential(self, credential: Document) -> Document:
+        return {}  # a Twilio number carries its own account's credentials
