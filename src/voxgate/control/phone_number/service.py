@@ -5,7 +5,8 @@ A provider with a registered carrier (control/call/carriers.py: Twilio) is asked
 is written, whether its account holds the number, and points the number's calls at voxgate; a
 PATCH that changes the number or its credentials asks again, so a stored number always answers.
 The carrier refusing is a 400 in its words (nothing stored), the carrier unreachable a 502.
-Providers without a carrier (vonage, telnyx, byo-phone-number, vapi) are stored as sent.
+A Telnyx or Vonage number reaches its carrier with the credential its `credentialId` names.
+Providers without a carrier are stored as sent.
 """
 
 from typing import Any
