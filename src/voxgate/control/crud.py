@@ -65,7 +65,7 @@ def _null_character_at(value: Any, path: str = "") -> str | None:
     return None
 
 
-def _storable(data: Document) -> Document:
+def storable(data: Document) -> Document:
     # Refused on every backend, so SQLite and PostgreSQL deployments answer alike (not a 500).
     where = _null_character_at(data)
     if where is not None:
@@ -122,7 +122,7 @@ class Repository(Generic[R]):
         now = utcnow()
         row = self.kind.table(
             org_id=self.org_id,
-            data=_storable(data),
+            data=storable(data),
             created_at=now,
             updated_at=now,
             **self.kind.columns(data),
@@ -133,7 +133,7 @@ class Repository(Generic[R]):
         return row
 
     async def update(self, row: R, data: Document) -> R:
-        row.data = _storable(data)
+        row.data = storable(data)
         for column, value in self.kind.columns(data).items():
             setattr(row, column, value)
         # Every successful PATCH moves updatedAt, even twice within one millisecond.

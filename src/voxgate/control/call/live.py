@@ -6,16 +6,15 @@ from typing import Any
 
 from voxgate import telemetry
 from voxgate.control.call.artifact_store import save_artifact
+from voxgate.control.call.progress import write
 from voxgate.control.call.resolve import NoAssistant, apply_overrides, deep_merge
 from voxgate.control.call.resolve import resolve_assistant as resolve_in
-from voxgate.control.call.service import kind as calls
 from voxgate.control.call.squad import resolve_squad as resolve_squad_in
-from voxgate.control.crud import Document, Repository, render_envelope
+from voxgate.control.crud import Document
 from voxgate.db.session import get_sessionmaker
 from voxgate.engine.ports import ArtifactName
 from voxgate.engine.squad import Squad
 from voxgate.engine.variables import CallInfo
-from voxgate.errors import NotFound
 
 __all__ = [
     "DbCallStore", "NoAssistant", "apply_overrides", "deep_merge", "resolve_assistant",
@@ -64,17 +63,12 @@ class DbCallStore:
         self.snapshot: Document = snapshot or {"id": call_id}  # the call as last written
 
     async def update(self, changes: dict[str, Any]) -> None:
-        async with get_sessionmaker()() as session:
-            repo = Repository(session, calls, self.org_id)
-            try:
-                row = await repo.get(self.call_id)
-            except NotFound:
-                return  # deleted while live: nothing left to record on
-            ending = changes.get("status") == "ended" and row.status != "ended"
-            await repo.update(row, {**row.data, **changes})
-            await session.commit()
-            self.snapshot = render_envelope(row)
-        if ending:
+        # A compare-and-set: a status callback or a PATCH landing meanwhile is not overwritten.
+        written = await write(self.call_id, changes)
+        if written is None:
+            return  # deleted while live: nothing left to record on
+        before, self.snapshot = written
+        if changes.get("status") == "ended" and before != "ended":
             telemetry.observer().call_ended(str(changes.get("endedReason")))
 
     async def save_artifact(self, name: ArtifactName, data: bytes) -> str:

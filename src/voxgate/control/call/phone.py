@@ -74,13 +74,13 @@ async def calling_number(session: AsyncSession, org_id: str, data: Document) -> 
             raise BadRequest(
                 f"Couldn't Get Phone Number. `phoneNumberId` {number_id} Does Not Exist."
             )
-        number: Document = await attach(session, org_id, row.data)
+        number: Document = row.data
     else:
         number = transient_number(data["phoneNumber"])
     provider = str(number.get("provider"))
     if provider not in CARRIERS:
         raise _no_carrier(provider)
-    return number
+    return await attach(session, org_id, number)
 
 
 def check_customer(customer: Any) -> None:

@@ -13,9 +13,11 @@ from fastapi.responses import JSONResponse
 
 from voxgate.auth.deps import CurrentOrg, DbSession
 from voxgate.control.call.artifact_store import remove_artifacts
+from voxgate.control.call.phone import shown
+from voxgate.control.call.progress import write
 from voxgate.control.call.schemas import CallListQuery
 from voxgate.control.call.service import create_call, kind
-from voxgate.control.crud import Repository, is_uuid, merge
+from voxgate.control.crud import Repository, is_uuid
 from voxgate.control.file.storage import Effects
 from voxgate.control.listing import ListQuery
 from voxgate.db.models import Call as CallRow
@@ -63,10 +65,13 @@ async def get_one(id: UUID, org: CurrentOrg, session: DbSession) -> Any:
     "/{id}", response_model=Call, operation_id="CallController_update", summary="Rename a call"
 )
 async def update_one(id: UUID, body: UpdateCallDTO, org: CurrentOrg, session: DbSession) -> Any:
-    repo = Repository(session, kind, org.org_id)
-    row = await repo.get(str(id))
-    row = await repo.update(row, merge(row.data, body.to_wire()))
-    return JSONResponse(kind.render(row))
+    await Repository(session, kind, org.org_id).get(str(id))  # another org's is a 404
+    await session.commit()  # ends the read: SQLite's one writer lock is the write's (below)
+    # A compare-and-set: a live call's own writes (its status, its end) are never overwritten.
+    written = await write(str(id), body.to_wire())
+    if written is None:
+        raise NotFound(f"{kind.noun} not found")  # deleted meanwhile
+    return JSONResponse(shown(written[1]))
 
 
 @router.delete(

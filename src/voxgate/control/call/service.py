@@ -30,6 +30,7 @@ from voxgate.control.call.concurrency import check_concurrency
 from voxgate.control.call.outbound import create_phone_calls
 from voxgate.control.call.phone import shown
 from voxgate.control.call.phone_number import number_server
+from voxgate.control.call.progress import columns
 from voxgate.control.call.resolve import NoAssistant
 from voxgate.control.call.squad import resolve_squad
 from voxgate.control.call.stored_tools import missing_tools
@@ -70,12 +71,7 @@ WORKFLOW = ("workflow", "workflowId", "workflowOverrides")
 kind = Kind(
     CallRow,
     "Call",
-    columns=lambda data: {
-        "type": data["type"],
-        "status": data["status"],
-        "assistant_id": data.get("assistantId"),
-        "phone_number_id": data.get("phoneNumberId"),
-    },
+    columns=columns,
     render=lambda row: shown(render_envelope(row)),
 )
 _assistants = Kind(AssistantRow, "Assistant")

@@ -9,6 +9,8 @@ import pytest
 
 from tests.support.assistants import RUNNABLE
 from tests.support.reference import assert_matches
+from tests.support.server import LiveServer
+from voxgate.control.call.live import DbCallStore
 
 pytestmark = pytest.mark.db
 
@@ -169,3 +171,20 @@ async def test_every_operation_needs_a_key(anonymous: httpx.AsyncClient) -> None
     ):
         response = await anonymous.request(method, path)
         assert response.status_code == 401, (method, path)
+
+
+async def test_a_rename_and_the_call_ending_both_stick(
+    client: httpx.AsyncClient, live_server: LiveServer
+) -> None:
+    # The live call's store and a PATCH write the same row: neither overwrites the other's
+    # change, and a late status write never revives an ended call.
+    call = await make_call(client, name="before")
+    store = DbCallStore(call["orgId"], call["id"])
+    # The store writes on the server's loop, where its database connections live.
+    await live_server.run(store.update({"status": "ended", "endedReason": "customer-ended-call"}))
+    renamed = (await client.patch(f"/call/{call['id']}", json={"name": "after"})).json()
+    assert renamed["status"] == "ended" and renamed["name"] == "after"
+    await live_server.run(store.update({"status": "in-progress", "summary": "late"}))
+    stored = (await client.get(f"/call/{call['id']}")).json()
+    assert stored["status"] == "ended" and stored["endedReason"] == "customer-ended-call"
+    assert stored["name"] == "after" and stored["summary"] == "late"
