@@ -324,3 +324,43 @@ async def test_the_control_urls_transfer_moves_a_phone_call(
     [update] = call.updates
     assert "<Number>+14155550100</Number>" in update["Twiml"]
     assert [r for r in llm.requests if r.get("stream")] == []  # no LLM turn was involved
+
+
+def user_said(llm: FakeLLM, text: str) -> bool:
+    return any(
+        m.get("role") == "user" and m.get("content") == text
+        for request in llm.requests
+        for m in request["messages"]
+    )
+
+
+async def test_keys_the_caller_presses_reach_the_llm_with_a_keypad_input_plan(
+    client: httpx.AsyncClient, live_server: LiveServer, llm: FakeLLM, twilio: FakeTwilio
+) -> None:
+    plan = {"enabled": True, "delimiters": "#", "timeoutSeconds": 5}
+    number = await import_number(client)
+    front_desk = assistant(llm, [], keypadInputPlan=plan)
+    call_id, call = await stored_call(live_server, twilio, number, front_desk)
+    await quiet(call, silence=True)
+    await call.press("1234#")  # the delimiter ends the entry at once, well before the timeout
+    deadline = time.monotonic() + 4
+    while not user_said(llm, "1234#") and time.monotonic() < deadline:
+        await call.say(bytes(320))
+    assert user_said(llm, "1234#"), [r["messages"] for r in llm.requests]
+    await call.hang_up()
+    await ended(client, call_id)
+
+
+async def test_without_a_keypad_input_plan_keys_are_not_the_callers_words(
+    client: httpx.AsyncClient, live_server: LiveServer, llm: FakeLLM, twilio: FakeTwilio
+) -> None:
+    number = await import_number(client)
+    call_id, call = await stored_call(live_server, twilio, number, assistant(llm, []))
+    await quiet(call, silence=True)
+    asked = len(llm.requests)
+    await call.press("42#")
+    for _ in range(150):  # 3 s of line silence: past the keypad's default 2 s timeout
+        await call.say(bytes(320))
+    assert len(llm.requests) == asked and not user_said(llm, "42#")
+    await call.hang_up()
+    await ended(client, call_id)

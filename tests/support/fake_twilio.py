@@ -208,6 +208,16 @@ class FakeCall:
                 )
             await asyncio.sleep(max(0.0, start + (index + chunk) / 8000 - time.monotonic()))
 
+    async def press(self, keys: str) -> None:
+        """The person on the phone presses keys: one `dtmf` event each, as Twilio sends them."""
+        assert self.ws is not None
+        for key in keys:
+            dtmf = {"track": "inbound_track", "digit": key}
+            await self.ws.send(
+                json.dumps({"event": "dtmf", "streamSid": self.stream_sid, "dtmf": dtmf})
+            )
+            await asyncio.sleep(0.1)
+
     async def hang_up(self) -> None:
         """The person on the phone hangs up: the stream stops, then the call completes."""
         if self.ws is not None:

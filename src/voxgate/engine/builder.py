@@ -25,6 +25,7 @@ from pipecat.services.llm_service import LLMService
 
 from voxgate.config import get_settings
 from voxgate.engine.backoff import Backoff
+from voxgate.engine.keypad import keypad
 from voxgate.engine.services import Services
 from voxgate.engine.tools import tools_schema
 from voxgate.engine.transport import SocketTransport
@@ -90,6 +91,7 @@ def build_pipeline(
             transport.input(),
             vad,
             services.stt.processor,
+            *keypad(assistant),
             aggregators.user(),
             *before_llm,
             services.llm.processor,

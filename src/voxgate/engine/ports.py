@@ -4,6 +4,7 @@ The engine never touches the database or the web framework: a session is handed 
 to record the call's lifecycle and artifacts, and a `ClientSocket` to talk to the caller.
 """
 
+from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 # A call's downloadable artifacts, named as the download endpoints are (`/call/{id}/<name>`).
@@ -29,10 +30,18 @@ class ClientSink(Protocol):
     async def send_text(self, text: str) -> None: ...
 
 
-class ClientSocket(ClientSink, Protocol):
-    """The caller's connection: binary frames are audio, text frames are JSON messages."""
+@dataclass(frozen=True)
+class Keypress:
+    """A key the caller pressed on a phone's keypad (0-9, * or #), as its carrier reported it."""
 
-    async def receive(self) -> bytes | str | None:
+    key: str
+
+
+class ClientSocket(ClientSink, Protocol):
+    """The caller's connection: binary frames are audio, text frames are JSON messages; a
+    carrier's leg also reports the caller's keypresses."""
+
+    async def receive(self) -> bytes | str | Keypress | None:
         """The next frame from the client; None once the client has gone."""
 
     async def send_bytes(self, data: bytes) -> None: ...

@@ -11,12 +11,14 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from pipecat.audio.dtmf.types import KeypadEntry
 from pipecat.frames.frames import (
     CancelFrame,
     DataFrame,
     EndFrame,
     Frame,
     InputAudioRawFrame,
+    InputDTMFFrame,
     InterruptionFrame,
     OutputAudioRawFrame,
     OutputTransportMessageFrame,
@@ -29,7 +31,7 @@ from pipecat.transports.base_output import BaseOutputTransport
 from pipecat.transports.base_transport import BaseTransport, TransportParams
 
 from voxgate.engine.audio import PIPELINE_IN_RATE, Codec
-from voxgate.engine.ports import ClientSocket
+from voxgate.engine.ports import ClientSocket, Keypress
 
 TextHandler = Callable[[str], Awaitable[None]]
 GoneHandler = Callable[[], Awaitable[None]]
@@ -75,6 +77,9 @@ class _Input(BaseInputTransport):
         while (data := await owner.socket.receive()) is not None:
             if isinstance(data, str):
                 await owner.on_text(data)
+                continue
+            if isinstance(data, Keypress):  # keypadInputPlan turns keys into the caller's words
+                await self.push_frame(InputDTMFFrame(KeypadEntry(data.key)))
                 continue
             pcm = await owner.codec.decode(data)
             if pcm and owner.customer_muted:

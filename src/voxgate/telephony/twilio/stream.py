@@ -19,12 +19,17 @@ from typing import Any
 
 from fastapi import WebSocket
 from loguru import logger
-from pipecat.frames.frames import InputAudioRawFrame, InterruptionFrame, OutputAudioRawFrame
+from pipecat.frames.frames import (
+    InputAudioRawFrame,
+    InputDTMFFrame,
+    InterruptionFrame,
+    OutputAudioRawFrame,
+)
 from pipecat.serializers.twilio import TwilioFrameSerializer
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from voxgate.control.call.carriers import CarrierError
-from voxgate.engine.ports import TransferFailed
+from voxgate.engine.ports import Keypress, TransferFailed
 from voxgate.telephony.twilio.client import TwilioRest
 from voxgate.telephony.twilio.twiml import transfer_twiml
 
@@ -86,7 +91,7 @@ class TwilioLeg:
         self._mark_ids = itertools.count(1)
         self._sent_audio = False  # since the last mark: nothing sent, nothing to wait for
 
-    async def receive(self) -> bytes | str | None:
+    async def receive(self) -> bytes | str | Keypress | None:
         while not self.stopped:
             try:
                 text = await self._ws.receive_text()
@@ -97,10 +102,12 @@ class TwilioLeg:
                 break
             if event.get("event") == "mark":
                 self._played(event)
-            elif event.get("event") == "media":  # the serializer decodes it (its own parse)
+            elif event.get("event") in ("media", "dtmf"):  # the serializer decodes them
                 frame = await self._serializer.deserialize(text)
                 if isinstance(frame, InputAudioRawFrame):
                     return frame.audio
+                if isinstance(frame, InputDTMFFrame):
+                    return Keypress(frame.button.value)
         self.stopped = True
         for played in self._marks.values():  # nothing more will be played
             played.set()
