@@ -22,6 +22,7 @@ FROM python:3.11-slim
 RUN apt-get update \
     && apt-get install -y --no-install-recommends espeak-ng \
     && rm -rf /var/lib/apt/lists/*
+# A home of its own: onnxruntime (the VAD) and espeak-ng's audio library write small files there.
 RUN useradd --create-home --uid 10001 voxgate \
     && mkdir /data && chown voxgate:voxgate /data
 COPY --from=build /opt/venv /opt/venv
