@@ -25,6 +25,10 @@ os.environ["VOXGATE_PUBLIC_URL"] = "https://voxgate.test"
 os.environ["VOXGATE_URL_ALLOWLIST"] = "127.0.0.1,localhost,::1"
 os.environ.pop("VOXGATE_API_KEY", None)
 
+from tests.support.logs import session_logging  # noqa: E402
+
+session_logging()  # before pipecat's import logs its banner
+
 from fastapi import FastAPI  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine  # noqa: E402
@@ -105,6 +109,17 @@ async def client(live_server: LiveServer, api_key: str) -> AsyncIterator[httpx.A
 async def anonymous(live_server: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(base_url=live_server.url) as http:
         yield http
+
+
+@pytest.fixture
+def one_call_each() -> Iterator[None]:
+    """The org's concurrent-call limit set to 1 (read at each create) for this test."""
+    settings = get_settings()
+    settings.max_concurrent_calls_per_org = 1
+    try:
+        yield
+    finally:
+        settings.max_concurrent_calls_per_org = None
 
 
 @pytest.fixture

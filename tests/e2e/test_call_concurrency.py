@@ -1,7 +1,5 @@
 """The org's concurrent-call limit over a real call: a call that has ended frees its slot."""
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
 
@@ -9,19 +7,8 @@ from tests.e2e.fake_llm import FakeLLM
 from tests.e2e.test_websocket_call import dial, ended, new_call, socket_url
 from tests.integration.control.limits.test_limits import assert_vapi_error
 from tests.support.server import LiveServer
-from voxgate.config import get_settings
 
 pytestmark = pytest.mark.db
-
-
-@pytest.fixture
-def one_call_each() -> Iterator[None]:
-    settings = get_settings()
-    settings.max_concurrent_calls_per_org = 1
-    try:
-        yield
-    finally:
-        settings.max_concurrent_calls_per_org = None
 
 
 async def test_a_second_call_waits_for_the_first_to_end(

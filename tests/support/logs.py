@@ -1,18 +1,34 @@
-"""The process's log captured as logging.py writes it (every logger: structlog, the stdlib's,
-pipecat's loguru), then the test session's defaults put back."""
+"""The test session's logging (warnings only: a request's line or pipecat's debug chatter
+would print into pytest's output from the live server's thread), and the process's log
+captured as logging.py writes it (every logger: structlog, the stdlib's, pipecat's loguru)
+for a test that reads it, the session's logging put back after."""
 
 import io
 import json
-import logging
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
-
-import structlog
-from loguru import logger
+from typing import Any, TextIO, cast
 
 from voxgate import logging as voxgate_logging
+
+# VOXGATE_TEST_LOG_LEVEL=info (or debug) shows more while a test is being debugged.
+SESSION_LEVEL = os.environ.get("VOXGATE_TEST_LOG_LEVEL", "warning")
+
+
+class _Stderr:
+    """sys.stderr as it is at each write: pytest swaps it while capturing, then closes its own."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
+def session_logging() -> None:
+    voxgate_logging.configure(SESSION_LEVEL, "console", cast(TextIO, _Stderr()))
 
 
 class Captured(io.StringIO):
@@ -25,16 +41,8 @@ class Captured(io.StringIO):
 def captured_log(level: str = "debug") -> Iterator[Captured]:
     """JSON lines at `level` into the returned buffer while the block runs."""
     buffer = Captured()
-    root = logging.getLogger()
-    before = root.level
     voxgate_logging.configure(level, "json", buffer)
     try:
         yield buffer
     finally:
-        if voxgate_logging._handler is not None:
-            root.removeHandler(voxgate_logging._handler)
-            voxgate_logging._handler = None
-        root.setLevel(before)
-        structlog.reset_defaults()
-        logger.remove()
-        logger.add(sys.stderr)
+        session_logging()

@@ -7,13 +7,11 @@ of its own and drives it in process (its requests never reach the database).
 """
 
 import asyncio
-from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from openapi_schema_validator import OAS30Validator
 
 from tests.integration.control.call.test_call_expiry import rewrite
@@ -37,16 +35,6 @@ def assert_vapi_error(body: Any, status: int) -> None:
     """The body is Vapi's error shape, as our OpenAPI document declares it."""
     OAS30Validator(_error_schema()).validate(body)
     assert body["statusCode"] == status
-
-
-@pytest.fixture
-def one_call_each(app: FastAPI) -> Iterator[None]:
-    settings = get_settings()
-    settings.max_concurrent_calls_per_org = 1
-    try:
-        yield
-    finally:
-        settings.max_concurrent_calls_per_org = None
 
 
 async def new_call(client: httpx.AsyncClient) -> httpx.Response:
