@@ -5,13 +5,15 @@ Counted by the `limits` library (a moving window) per bearer key, whatever it un
 is hashed first, so the counter store never holds a usable key. Requests without a key (the
 carriers' signed webhooks, /health) are not counted. The counts live where
 `VOXGATE_RATE_LIMIT_STORAGE` says: this process's memory by default; several processes share
-one limit with a shared store (`async+redis://…`, with `limits[async-redis]` installed).
+one limit with a shared store (`async+redis://…`). A store that cannot be reached lets the
+request through (logged): an outage of the counter must not become an outage of the API.
 """
 
 import hashlib
 import math
 import time
 
+import structlog
 from limits import RateLimitItem, parse
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
@@ -19,6 +21,8 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from voxgate.errors import TooManyRequests
+
+log = structlog.get_logger()
 
 
 def _key(scope: Scope) -> str | None:
@@ -50,7 +54,12 @@ class RateLimit:
             await self.app(scope, receive, send)
             return
         limiter = self._get_limiter()
-        if await limiter.hit(self._item, key):
+        try:
+            allowed = await limiter.hit(self._item, key)
+        except Exception as down:  # the store is unreachable: serve, unlimited, until it is back
+            log.warning("rate limit store unreachable", error=f"{type(down).__name__}: {down}")
+            allowed = True
+        if allowed:
             await self.app(scope, receive, send)
             return
         stats = await limiter.get_window_stats(self._item, key)

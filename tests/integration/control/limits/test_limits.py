@@ -7,6 +7,7 @@ of its own and drives it in process (its requests never reach the database).
 """
 
 import asyncio
+import uuid
 from functools import cache
 from typing import Any
 
@@ -16,6 +17,7 @@ from openapi_schema_validator import OAS30Validator
 
 from tests.integration.control.call.test_call_expiry import rewrite
 from tests.support.assistants import RUNNABLE
+from tests.support.redis import redis_url
 from voxgate.app import create_app
 from voxgate.config import Settings, get_settings
 from voxgate.kit.openapi import openapi_document
@@ -163,3 +165,27 @@ async def test_health_reports_the_process(anonymous: httpx.AsyncClient) -> None:
     assert body["status"] == "ok" and body["draining"] is False
     assert isinstance(body["activeCalls"], int)
     assert "/health" not in (await anonymous.get("/openapi.json")).json()["paths"]
+
+
+async def _answers(app: Any, key: str, count: int) -> list[int]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://voxgate") as http:
+        auth = {"Authorization": f"Bearer {key}"}
+        return [(await http.get("/openapi.json", headers=auth)).status_code for _ in range(count)]
+
+
+async def test_processes_sharing_a_redis_store_share_the_keys_rate() -> None:
+    store = redis_url().replace("redis://", "async+redis://", 1)
+    first, second = (
+        create_app(Settings(rate_limit="3/minute", rate_limit_storage=store)) for _ in "12"
+    )
+    key = f"key-{uuid.uuid4()}"  # counts kept in the shared Redis: a key no other run used
+    assert await _answers(first, key, 2) == [200, 200]
+    assert await _answers(second, key, 2) == [200, 429]
+
+
+async def test_an_unreachable_rate_limit_store_lets_requests_through() -> None:
+    app = create_app(
+        Settings(rate_limit="3/minute", rate_limit_storage="async+redis://127.0.0.1:9")
+    )
+    assert await _answers(app, "key-one", 4) == [200, 200, 200, 200]
