@@ -5,7 +5,8 @@ and is replaced at once, until the time is up. A call that ends any other way th
 hang-up (`customer-ended-call`), or that fails to start or answer, is a dropped call. Reported:
 dropped calls, turn latency p50/p95/p99 (as bench/calls.py measures it), underruns, and the
 server's RSS at the start and end of the soak with its slope per minute (least squares over a
-sample a second). The last line is the summary as JSON; the exit code is 1 if a call dropped.
+sample a second), and the slope over the second half alone (warm-up grows early, a leak keeps
+on). The last line is the summary as JSON; the exit code is 1 if a call dropped.
 
     .venv/bin/python bench/soak.py --calls 5 --minutes 3
 """
@@ -126,6 +127,8 @@ async def soak(api: str, body: dict[str, Any], pid: int, options: Any) -> dict[s
         "underruns": sum(t.underruns for t in runner.results),
         "rss_start_mb": round(samples[0][1], 1), "rss_end_mb": round(samples[-1][1], 1),
         "rss_mb_per_minute": round(slope_per_minute(samples), 2),
+        # Warm-up (models, caches, the allocator's arenas) grows early; a leak keeps growing.
+        "rss_mb_per_minute_second_half": round(slope_per_minute(samples[len(samples) // 2 :]), 2),
         "why_dropped": runner.dropped[:5],
     }  # fmt: skip
 
@@ -145,7 +148,8 @@ def main() -> None:
     print(f"turn latency (end of speech → first reply audio - {ENDPOINTING:.1f} s): "
           f"p50 {s['p50_ms']} ms, p95 {s['p95_ms']} ms, p99 {s['p99_ms']} ms")  # fmt: skip
     print(f"server RSS {s['rss_start_mb']} → {s['rss_end_mb']} MB "
-          f"({s['rss_mb_per_minute']:+.2f} MB/min)")  # fmt: skip
+          f"({s['rss_mb_per_minute']:+.2f} MB/min; second half "
+          f"{s['rss_mb_per_minute_second_half']:+.2f} MB/min)")  # fmt: skip
     for why in s["why_dropped"]:
         print(f"  dropped: {why}")
     print(json.dumps(summary))
