@@ -39,7 +39,7 @@ async def test_a_public_keys_call_is_joined_and_greets(
 
         # The socket is the call's capability URL, as for any call: the page needs no key on it.
         connected = time.monotonic()
-        async with dial(socket_url(live_server, call), origin=PAGE) as caller:  # type: ignore[arg-type]
+        async with dial(socket_url(live_server, call), origin=PAGE) as caller:
             await caller.quiet()
             greeting = caller.audio_since(connected)
             statuses = caller.of_type("status-update")

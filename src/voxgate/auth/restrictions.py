@@ -23,7 +23,11 @@ def origin_of(url: str) -> str:
         raise ValueError(f"{url!r} is not an origin: give scheme and host, e.g. https://app.test")
     if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
         raise ValueError(f"{url!r} is not an origin: it has more than scheme, host and port")
-    return f"{parts.scheme}://{parts.netloc.lower()}"
+    # As a browser writes it: lower case, no default port (a bad port is a ValueError).
+    port = parts.port
+    default = {"http": 80, "https": 443}[parts.scheme]
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    return f"{parts.scheme}://{host}{'' if port in (None, default) else f':{port}'}"
 
 
 @dataclass(frozen=True)
