@@ -38,6 +38,7 @@ from tests.support.fake_twilio import FakeTwilio, fake_twilio  # noqa: E402
 from tests.support.server import LiveServer  # noqa: E402
 from voxgate.app import create_app  # noqa: E402
 from voxgate.auth.keys import Scope, create_key  # noqa: E402
+from voxgate.auth.restrictions import Restrictions  # noqa: E402
 from voxgate.config import get_settings  # noqa: E402
 from voxgate.db.migrate import upgrade  # noqa: E402
 from voxgate.db.models import Base  # noqa: E402
@@ -75,11 +76,13 @@ def live_server(app: FastAPI) -> Iterator[LiveServer]:
         yield server
 
 
-async def new_key(org: str, scope: Scope = "private") -> str:
+async def new_key(
+    org: str, scope: Scope = "private", restrictions: Restrictions | None = None
+) -> str:
     # An engine of the test's own loop: the server's pool belongs to the server thread's loop.
     engine = create_async_engine(get_settings().resolved_database_url)
     async with AsyncSession(engine) as session:
-        key = await create_key(session, org, scope)
+        key = await create_key(session, org, scope, restrictions)
         await session.commit()
     await engine.dispose()
     return key

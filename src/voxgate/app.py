@@ -10,6 +10,7 @@ from typing import Any
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
@@ -147,6 +148,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     telemetry.register(PrometheusObserver())
     app.include_router(metrics_router(settings.metrics_token))
     app.add_middleware(RequestMetrics)
+    if settings.cors_origins:
+        # Outermost: a preflight is answered before limits and auth, and every answer (a 401,
+        # a 429 included) carries the headers a browser needs to read it.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type"],
+            expose_headers=["Retry-After"],
+            max_age=600,
+        )
 
     app.mount("/docs/assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
 

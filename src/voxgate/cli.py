@@ -4,6 +4,7 @@ import asyncio
 import json
 from pathlib import Path
 from typing import Annotated
+from uuid import UUID
 
 import typer
 import uvicorn
@@ -65,24 +66,58 @@ def db_upgrade() -> None:
 @keys_app.command("create")
 def keys_create(
     org: Annotated[str, typer.Option(help="Organization name (created if new).")] = "default",
-    public: Annotated[bool, typer.Option("--public", help="A public (browser) key.")] = False,
+    public: Annotated[
+        bool,
+        typer.Option("--public", help="A public (browser) key: it only creates websocket calls."),
+    ] = False,
+    allowed_origin: Annotated[
+        list[str] | None,
+        typer.Option(help="Public key: a page origin allowed to use it (repeat; none: any)."),
+    ] = None,
+    allowed_assistant: Annotated[
+        list[str] | None,
+        typer.Option(help="Public key: an assistant id it may call (repeat; none: any saved)."),
+    ] = None,
+    allow_transient_assistant: Annotated[
+        bool,
+        typer.Option(
+            "--allow-transient-assistant", help="Public key: calls may bring their own assistant."
+        ),
+    ] = False,
 ) -> None:
     """Create an API key and print it on the last line; it is shown only this once."""
     from voxgate.auth.keys import create_key
+    from voxgate.auth.restrictions import Restrictions, origin_of
     from voxgate.db.migrate import upgrade
     from voxgate.db.session import get_engine, get_sessionmaker
 
+    restricted = bool(allowed_origin or allowed_assistant or allow_transient_assistant)
+    if restricted and not public:
+        raise typer.BadParameter(
+            "restrictions are for public keys: add --public", param_hint="--public"
+        )
+    try:
+        origins = tuple(dict.fromkeys(origin_of(url) for url in allowed_origin or ()))
+        assistants = tuple(dict.fromkeys(str(UUID(given)) for given in allowed_assistant or ()))
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
+    restrictions = Restrictions(origins, assistants, allow_transient_assistant)
     upgrade()
 
     async def make() -> str:
         async with get_sessionmaker()() as session:
-            key = await create_key(session, org, "public" if public else "private")
+            if public:
+                key = await create_key(session, org, "public", restrictions)
+            else:
+                key = await create_key(session, org)
             await session.commit()
         await get_engine().dispose()
         return key
 
     key = asyncio.run(make())
     typer.echo(f"{'public' if public else 'private'} key for org '{org}' (shown once):")
+    if public:
+        typer.echo(f"restrictions: {json.dumps(restrictions.to_stored())}")
     typer.echo(key)
 
 

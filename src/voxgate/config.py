@@ -82,6 +82,12 @@ class Settings(BaseSettings):
         description="Comma-separated hosts, IPs or CIDRs that URLs fetched for users may reach "
         "although private, loopback or link-local (kit/urls.py: the SSRF guard).",
     )
+    cors_allowed_origins: str = Field(
+        default="",
+        description="Comma-separated origins (https://app.example.com, or *) whose pages may "
+        "call the API from a browser: CORS headers and preflight answers for them. Empty: no "
+        "CORS headers, browsers on other origins are refused by the browser itself.",
+    )
     secret_key: SecretStr | None = Field(
         default=None,
         description="Fernet key(s), comma-separated, that encrypt stored secrets (the first "
@@ -115,6 +121,14 @@ class Settings(BaseSettings):
         if value:
             parse(value)  # a ValueError names the notation it expected
         return value or None
+
+    @property
+    def cors_origins(self) -> list[str]:
+        return [
+            origin.strip().rstrip("/")
+            for origin in self.cors_allowed_origins.split(",")
+            if origin.strip()
+        ]
 
     @property
     def resolved_database_url(self) -> str:

@@ -77,6 +77,50 @@ def test_keys_create_prints_a_working_key_last(served: tuple[str, dict[str, str]
     assert denied.status_code == 401
 
 
+def test_keys_create_a_restricted_public_key(served: tuple[str, dict[str, str]]) -> None:
+    url, env = served
+    seeded = {"Authorization": f"Bearer {env['SEED']}"}
+    # A public address (the SSRF guard refuses loopback here), never contacted: nobody joins.
+    assistant = {"model": {"provider": "custom-llm", "model": "m", "url": "http://8.8.8.8:9"}}
+    allowed = httpx.post(f"{url}/assistant", json=assistant, headers=seeded).json()["id"]
+    options = ("--public", "--allowed-origin", "https://app.test/", "--allowed-assistant", allowed)
+    out = run(env, "keys", "create", *options).strip().splitlines()
+    restrictions = {"allowTransientAssistant": False, "allowedOrigins": ["https://app.test"]}
+    assert json.loads(out[-2].removeprefix("restrictions: ")) == {
+        **restrictions,
+        "allowedAssistantIds": [allowed],
+    }
+    body = {"assistantId": allowed, "transport": {"provider": "vapi.websocket"}}
+    public = {"Authorization": f"Bearer {out[-1]}"}
+    page = httpx.post(f"{url}/call", json=body, headers={**public, "Origin": "https://app.test"})
+    assert page.status_code == 201, page.text
+    elsewhere = httpx.post(f"{url}/call", json=body, headers={**public, "Origin": "https://x.test"})
+    assert elsewhere.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("options", "error"),
+    [
+        (("--allowed-origin", "https://app.test"), "restrictions are for public keys"),
+        (("--public", "--allowed-origin", "app.test"), "is not an origin"),
+        (("--public", "--allowed-origin", "https://app.test/page"), "is not an origin"),
+        (("--public", "--allowed-assistant", "nope"), "badly formed hexadecimal UUID string"),
+    ],
+)
+def test_keys_create_refuses_bad_restrictions(
+    fresh_env: dict[str, str], options: tuple[str, ...], error: str
+) -> None:
+    done = subprocess.run(
+        [VOXGATE, "keys", "create", *options],
+        env=fresh_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2 and error in done.stderr, done.stderr
+    assert not Path(fresh_env["VOXGATE_DATA_DIR"], "voxgate.db").exists()  # refused up front
+
+
 def test_db_upgrade_and_openapi(fresh_env: dict[str, str], tmp_path: Path) -> None:
     assert "up to date" in run(fresh_env, "db", "upgrade")
     assert "up to date" in run(fresh_env, "db", "upgrade")  # idempotent

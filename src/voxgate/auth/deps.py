@@ -1,4 +1,5 @@
-"""The request's principal: the org behind a private key in `Authorization: Bearer`."""
+"""The request's principal: the org behind the key in `Authorization: Bearer` (and, for a public
+key, its restrictions)."""
 
 import time
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voxgate.auth.keys import find_key, hash_key
+from voxgate.auth.restrictions import Restrictions
 from voxgate.db.session import session_per_request
 from voxgate.errors import Unauthorized
 
@@ -23,41 +25,52 @@ DbSession = Annotated[AsyncSession, Depends(session_per_request, scope="function
 # when they can, this TTL bounds how long a revoked key keeps working on a replica.
 _TTL_SECONDS = 30.0
 _MAX_CACHED = 10_000
-_known: dict[str, tuple[str, str, float]] = {}
+_known: dict[str, tuple["Principal", float]] = {}
 
 
 @dataclass(frozen=True)
 class Principal:
     org_id: str
+    # A public key's restrictions; None for a private key.
+    restrictions: Restrictions | None = None
 
 
-async def _lookup(session: AsyncSession, key: str) -> tuple[str, str] | None:
+async def _lookup(session: AsyncSession, key: str) -> Principal | None:
     digest = hash_key(key)
     cached = _known.get(digest)
-    if cached is not None and cached[2] > time.monotonic():
-        return cached[0], cached[1]
+    if cached is not None and cached[1] > time.monotonic():
+        return cached[0]
     row = await find_key(session, key)
     if row is None:
         return None
+    restrictions = Restrictions.stored(row.restrictions) if row.scope != "private" else None
+    principal = Principal(row.org_id, restrictions)
     if len(_known) >= _MAX_CACHED:
         _known.clear()
-    _known[digest] = (row.org_id, row.scope, time.monotonic() + _TTL_SECONDS)
-    return row.org_id, row.scope
+    _known[digest] = (principal, time.monotonic() + _TTL_SECONDS)
+    return principal
 
 
-async def private_key(
+async def any_key(
     session: DbSession,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
-    if credentials is None:
-        raise Unauthorized()
-    found = await _lookup(session, credentials.credentials)
-    # Public keys are for browser calls (POST /call/web); they reach no REST operation.
-    if found is None or found[1] != "private":
+    """The key's principal, private or public: for the one operation a public key may reach
+    (control/call/public_key.py narrows it further); every other one takes `CurrentOrg`."""
+    found = None if credentials is None else await _lookup(session, credentials.credentials)
+    if found is None:
         raise Unauthorized()
     # Every line the request logs from here names the org (its request line included).
-    structlog.contextvars.bind_contextvars(org_id=found[0])
-    return Principal(org_id=found[0])
+    structlog.contextvars.bind_contextvars(org_id=found.org_id)
+    return found
+
+
+async def private_key(principal: Annotated[Principal, Depends(any_key)]) -> Principal:
+    # Public keys are for browsers' websocket calls (POST /call); they reach no other operation.
+    if principal.restrictions is not None:
+        raise Unauthorized()
+    return principal
 
 
 CurrentOrg = Annotated[Principal, Depends(private_key)]
+AnyKey = Annotated[Principal, Depends(any_key)]

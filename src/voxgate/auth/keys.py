@@ -7,6 +7,7 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from voxgate.auth.restrictions import Restrictions
 from voxgate.db.models import ApiKey, Org
 
 DEFAULT_ORG = "default"
@@ -26,11 +27,20 @@ async def get_or_create_org(session: AsyncSession, name: str = DEFAULT_ORG) -> O
     return org
 
 
-async def create_key(session: AsyncSession, org_name: str, scope: Scope = "private") -> str:
-    """Create a key for the org (made if new) and return it: the only time it is seen."""
+async def create_key(
+    session: AsyncSession,
+    org_name: str,
+    scope: Scope = "private",
+    restrictions: Restrictions | None = None,
+) -> str:
+    """Create a key for the org (made if new) and return it: the only time it is seen. A public
+    key always has restrictions (none given: any origin and saved assistant, no transient one)."""
     org = await get_or_create_org(session, org_name)
     key = str(uuid.uuid4())
-    session.add(ApiKey(org_id=org.id, key_hash=hash_key(key), scope=scope))
+    stored = None
+    if scope == "public":
+        stored = (restrictions or Restrictions()).to_stored()
+    session.add(ApiKey(org_id=org.id, key_hash=hash_key(key), scope=scope, restrictions=stored))
     return key
 
 

@@ -1,4 +1,5 @@
-"""`/call`: create (the rules live in service.py), list with filters, get, rename, delete.
+"""`/call`: create (the rules live in service.py; which keys may: public_key.py), list with
+filters, get, rename, delete.
 
 Calls do not fit `crud_router`: create has business rules and server-set fields, the list has
 filters, PATCH changes `name` only, and DELETE takes a JSON body (VAPI-BEHAVIOUR §1.6).
@@ -15,6 +16,7 @@ from voxgate.auth.deps import CurrentOrg, DbSession
 from voxgate.control.call.artifact_store import remove_artifacts
 from voxgate.control.call.phone import shown
 from voxgate.control.call.progress import write
+from voxgate.control.call.public_key import CallCreator, check_public_call
 from voxgate.control.call.schemas import CallListQuery
 from voxgate.control.call.service import create_call, kind
 from voxgate.control.crud import Repository, is_uuid
@@ -35,10 +37,11 @@ router = APIRouter(prefix="/call", tags=["Calls"])
     summary="Create a new call with specified parameters including recipient, caller ID, "
     "and assistant configuration.",
 )
-async def create_one(body: CreateCallDTO, org: CurrentOrg, session: DbSession) -> Any:
+async def create_one(body: CreateCallDTO, org: CallCreator, session: DbSession) -> Any:
     # A null anywhere in the typed shape means "not set" (free-form objects such as `metadata`
     # keep theirs), so the stored call holds no null the reference schema would refuse.
     data = body.model_dump(mode="json", by_alias=True, exclude_unset=True, exclude_none=True)
+    check_public_call(org, data)  # a public key's (public_key.py)
     return JSONResponse(await create_call(session, org.org_id, data), status_code=201)
 
 

@@ -94,6 +94,17 @@ def control_path(call_id: str) -> str:
     return f"/call/{call_id}/control"
 
 
+async def listen_open(server: LiveServer, call_id: str, **kwargs: Any) -> bool:
+    """Whether the listen URL kept the socket open (it closes a refused listener at once)."""
+    url = server.url.replace("http://", "ws://") + f"/call/{call_id}/listen"
+    async with connect(url, **kwargs) as ws:
+        try:
+            await asyncio.wait_for(ws.wait_closed(), 0.5)
+        except TimeoutError:
+            return True
+    return False
+
+
 async def listen_close_code(server: LiveServer, call_id: str, **kwargs: Any) -> int | None:
     url = server.url.replace("http://", "ws://") + f"/call/{call_id}/listen"
     async with connect(url, **kwargs) as ws:
@@ -189,18 +200,27 @@ async def test_authentication_takes_a_key_of_the_calls_org(
     plan = {"controlAuthenticationEnabled": True, "listenAuthenticationEnabled": True}
     call_id, org_id = await create_call(org[0], **plan)
     public = {"Authorization": f"Bearer {org[1]}"}
+    others = [
+        {"Authorization": f"Bearer {key}"}
+        for key in (other_key, await new_key(f"other-{os.urandom(6).hex()}", "public"))
+    ]
     with running(call_id, org_id, **plan) as session:
         refused = [
             await anonymous.post(control_path(call_id), json={"type": "end-call"}, headers=headers)
-            for headers in ({}, {"Authorization": f"Bearer {other_key}"})
+            for headers in ({}, *others)
         ]
         no_key = await listen_close_code(live_server, call_id)
-        other = {"Authorization": f"Bearer {other_key}"}
-        wrong = await listen_close_code(live_server, call_id, additional_headers=other)
+        wrong = [
+            await listen_close_code(live_server, call_id, additional_headers=other)
+            for other in others
+        ]
+        heard = await listen_open(live_server, call_id, additional_headers=public)
         assert session.ended_reason is None
         accepted = await anonymous.post(
             control_path(call_id), json={"type": "end-call"}, headers=public
         )
-    assert [r.status_code for r in refused] == [401, 401]
-    assert no_key == wrong == POLICY_VIOLATION
+    assert [r.status_code for r in refused] == [401, 401, 401]
+    assert refused[2].json()["message"].startswith("Invalid Key.")
+    assert no_key == POLICY_VIOLATION and wrong == [POLICY_VIOLATION] * 2
+    assert heard, "the org's public key was refused on the listen URL"
     assert accepted.status_code == 200 and session.ended_reason == "manually-canceled"
