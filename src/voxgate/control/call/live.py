@@ -11,6 +11,7 @@ from voxgate.control.call.resolve import resolve_assistant as resolve_in
 from voxgate.control.call.service import kind as calls
 from voxgate.control.call.squad import resolve_squad as resolve_squad_in
 from voxgate.control.crud import Document, Repository, render_envelope
+from voxgate.db.outage import retrying
 from voxgate.db.session import get_sessionmaker
 from voxgate.engine.ports import ArtifactName
 from voxgate.engine.squad import Squad
@@ -64,18 +65,24 @@ class DbCallStore:
         self.snapshot: Document = snapshot or {"id": call_id}  # the call as last written
 
     async def update(self, changes: dict[str, Any]) -> None:
+        """Merges `changes` into the row; retried while the database is unreachable (a call
+        that ended during a restart must not stay `in-progress`)."""
+        if await retrying(lambda: self._update(changes), "call update"):
+            telemetry.observer().call_ended(str(changes.get("endedReason")))
+
+    async def _update(self, changes: dict[str, Any]) -> bool:
+        """Whether this update ended the call."""
         async with get_sessionmaker()() as session:
             repo = Repository(session, calls, self.org_id)
             try:
                 row = await repo.get(self.call_id)
             except NotFound:
-                return  # deleted while live: nothing left to record on
+                return False  # deleted while live: nothing left to record on
             ending = changes.get("status") == "ended" and row.status != "ended"
             await repo.update(row, {**row.data, **changes})
             await session.commit()
             self.snapshot = render_envelope(row)
-        if ending:
-            telemetry.observer().call_ended(str(changes.get("endedReason")))
+        return ending
 
     async def save_artifact(self, name: ArtifactName, data: bytes) -> str:
         return await save_artifact(self.call_id, name, data)

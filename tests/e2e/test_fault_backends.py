@@ -1,0 +1,98 @@
+"""The fault matrix's backend cases (docs/faults.md): PostgreSQL restarted under a live call, and
+Redis unavailable. A real `voxgate serve` process reaches the server through a loopback proxy
+(tests/support/tcp_proxy.py) that the test cuts and restores, as a restart looks from the client;
+the machine's PostgreSQL and Redis, shared with others, are never touched. Each case checks the
+stored end (Vapi's reason, the artifacts, nothing left `in-progress`) and that the process keeps
+serving."""
+
+import asyncio
+import json
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import new_key
+from tests.e2e.conftest import REPLY
+from tests.e2e.fake_llm import FakeLLM
+from tests.e2e.serve import serve_env, serving
+from tests.e2e.test_two_processes import ws
+from tests.e2e.test_websocket_call import GREETING, dial, new_call
+from tests.support.reference import assert_matches
+from tests.support.tcp_proxy import TcpProxy
+
+QUESTION = {"type": "add-message", "message": {"role": "user", "content": "How is the weather?"}}
+
+
+async def client_of(url: str) -> httpx.AsyncClient:
+    key = await new_key(f"fault-backends-{os.urandom(4).hex()}")
+    headers = {"Authorization": f"Bearer {key}"}
+    return httpx.AsyncClient(base_url=url, headers=headers, timeout=30)
+
+
+async def ended(client: httpx.AsyncClient, call_id: str, limit: float = 30) -> dict[str, Any]:
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        response = await client.get(f"/call/{call_id}")
+        if response.status_code == 200 and response.json()["status"] == "ended":
+            return dict(response.json())
+        await asyncio.sleep(0.2)
+    raise AssertionError("the call never ended")
+
+
+async def assert_nothing_in_progress(client: httpx.AsyncClient) -> None:
+    calls = (await client.get("/call")).json()
+    assert calls and all(call["status"] == "ended" for call in calls)
+
+
+async def talk(caller: Any) -> None:
+    """Asks the question and waits for the answer to be heard."""
+    asked = time.monotonic()
+    await caller.ws.send(json.dumps(QUESTION))
+    await caller.quiet(after=asked)
+
+
+@pytest.mark.db
+async def test_postgresql_restarted_under_a_live_call(
+    database_url: str, fake_llm: FakeLLM, tmp_path: Path
+) -> None:
+    if database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL restarted: set VOXGATE_TEST_DATABASE_URL to PostgreSQL")
+    fake_llm.requests.clear()
+    with TcpProxy(database_url) as pg, serving(pg.url, serve_env(), tmp_path) as url:
+        client = await client_of(url)
+        async with client:
+            call = await new_call(client, fake_llm)
+            async with dial(ws(url, call["transport"]["websocketCallUrl"])) as caller:
+                await caller.quiet()  # the greeting
+                pg.cut()
+                down = await client.get(f"/call/{call['id']}")
+                assert down.status_code == 503, down.text
+                assert down.json()["statusCode"] == 503
+                health = await client.get("/health")
+                assert (health.status_code, health.json()["status"]) == (
+                    503, "database-unreachable",
+                )  # fmt: skip
+                await talk(caller)  # the call goes on without its database
+                threading.Timer(3, pg.restore).start()
+            # The caller has hung up while the database is still down: the end is written once
+            # it is back.
+            stored = await ended(client, call["id"])
+            assert_matches(stored, "Call")
+            assert stored["endedReason"] == "customer-ended-call"
+            transcript = stored["artifact"]["transcript"]
+            assert transcript.startswith(f"AI: {GREETING}") and transcript.endswith(REPLY)
+            assert stored["artifact"]["messages"][-1]["message"] == REPLY
+            recording = await client.get(f"/call/{call['id']}/mono-recording")
+            assert recording.status_code == 200 and len(recording.content) > 16000
+            await assert_nothing_in_progress(client)
+            # The process keeps serving: a new call talks and ends as a hang-up.
+            again = await new_call(client, fake_llm)
+            async with dial(ws(url, again["transport"]["websocketCallUrl"])) as caller:
+                await caller.quiet()
+                await talk(caller)
+            assert (await ended(client, again["id"]))["endedReason"] == "customer-ended-call"
