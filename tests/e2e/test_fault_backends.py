@@ -25,10 +25,13 @@ from tests.e2e.fake_llm import FakeLLM
 from tests.e2e.serve import serve_env, serving
 from tests.e2e.test_call_monitor import channels
 from tests.e2e.test_two_processes import ws
-from tests.e2e.test_websocket_call import GREETING, dial, new_call
+from tests.e2e.test_websocket_call import GREETING, dial, new_call, socket_url
 from tests.support.redis import redis_url
 from tests.support.reference import assert_matches
+from tests.support.server import LiveServer
 from tests.support.tcp_proxy import TcpProxy
+from voxgate.control.call.bus import UNREACHABLE
+from voxgate.control.call.socket import TRY_AGAIN_LATER
 
 QUESTION = {"type": "add-message", "message": {"role": "user", "content": "How is the weather?"}}
 
@@ -152,8 +155,28 @@ async def assert_stored_end(client: httpx.AsyncClient, call_id: str, reason: str
     assert recording.status_code == 200 and len(recording.content) > 16000
 
 
+async def assert_unreachable_elsewhere(
+    client: httpx.AsyncClient, live_server: LiveServer, fake_llm: FakeLLM
+) -> None:
+    async with httpx.AsyncClient(base_url=live_server.url, headers=client.headers) as there:
+        call = await new_call(there, fake_llm)
+        async with dial(socket_url(live_server, call)) as caller:
+            await caller.quiet()
+            response = await control(client, call, {"type": "say", "content": "Hello?"})
+            assert response.status_code == 503
+            assert response.json()["message"] == UNREACHABLE
+            async with dial(ws(client_url(client), call["monitor"]["listenUrl"])) as listener:
+                await asyncio.wait_for(listener.closed.wait(), 20)
+            assert listener.close_code == TRY_AGAIN_LATER
+        assert (await ended(there, call["id"]))["endedReason"] == "customer-ended-call"
+
+
+def client_url(client: httpx.AsyncClient) -> str:
+    return str(client.base_url).rstrip("/")
+
+
 async def test_a_process_whose_redis_is_down_serves_rest_and_its_own_calls(
-    database_url: str, fake_llm: FakeLLM, tmp_path: Path
+    database_url: str, fake_llm: FakeLLM, tmp_path: Path, live_server: LiveServer
 ) -> None:
     fake_llm.requests.clear()
     with TcpProxy(redis_url()) as redis:
@@ -171,6 +194,9 @@ async def test_a_process_whose_redis_is_down_serves_rest_and_its_own_calls(
                     assert (await control(client, call, {"type": "end-call"})).status_code == 200
                     await asyncio.wait_for(caller.closed.wait(), 10)
                 await assert_stored_end(client, call["id"], "manually-canceled")
+                # A call live in another process (the test's own server, on the same database)
+                # cannot be reached from this one: a 503, not a 500 nor a wrong "not live".
+                await assert_unreachable_elsewhere(client, live_server, fake_llm)
                 await assert_nothing_in_progress(client)
                 redis.restore()
                 assert (await health(client, "ok"))["redis"] == "ok"

@@ -32,6 +32,7 @@ from voxgate.control.call.service import kind as calls
 from voxgate.control.call.unrun import end_unrun
 from voxgate.control.crud import Repository
 from voxgate.db.models import Call as CallRow
+from voxgate.db.outage import is_outage
 from voxgate.db.session import get_sessionmaker
 from voxgate.kit.time import iso, utcnow
 
@@ -155,5 +156,8 @@ async def expire_queued(
                 await end_unanswered(ring_timeout_seconds)
             if current() is not None:  # several processes: one of them may have died
                 await end_orphans(live=live)
-        except Exception:  # a database hiccup must not stop the next sweep
-            log.exception("expiring queued calls failed")
+        except Exception as error:  # a database hiccup must not stop the next sweep
+            if isinstance(error, RedisError) or is_outage(error):
+                log.warning("expiring calls waits for a backend", error=repr(error))
+            else:
+                log.exception("expiring queued calls failed")
