@@ -27,6 +27,13 @@ def lost(invalidated: bool) -> DBAPIError:
     return DBAPIError("SELECT 1", None, error, connection_invalidated=invalidated)
 
 
+def with_sqlstate(sqlstate: str) -> DBAPIError:
+    """An error as SQLAlchemy's asyncpg adapter raises it: the driver's SQLSTATE on `orig`."""
+    orig = Exception("the database system is starting up")
+    orig.sqlstate = sqlstate  # type: ignore[attr-defined]
+    return DBAPIError("SELECT 1", None, orig)
+
+
 def test_a_lost_connection_is_an_outage_and_a_failing_query_is_not() -> None:
     assert is_outage(ConnectionRefusedError(errno.ECONNREFUSED, "refused"))
     assert is_outage(ConnectionResetError())
@@ -35,6 +42,9 @@ def test_a_lost_connection_is_an_outage_and_a_failing_query_is_not() -> None:
     assert is_outage(lost(invalidated=True))
     assert not is_outage(lost(invalidated=False))
     assert not is_outage(IntegrityError("INSERT", None, Exception("duplicate key")))
+    assert is_outage(with_sqlstate("57P03"))  # the database system is starting up
+    assert is_outage(with_sqlstate("08006"))  # connection failure
+    assert not is_outage(with_sqlstate("23505"))  # unique violation
     assert not is_outage(FileNotFoundError(errno.ENOENT, "no such file"))  # a disk, not the DB
     assert not is_outage(ValueError("bad"))
 

@@ -22,6 +22,7 @@ from voxgate.config import get_settings
 T = TypeVar("T")
 log = structlog.get_logger()
 FIRST_DELAY_SECONDS, LONGEST_DELAY_SECONDS = 0.2, 2.0
+RESTARTING = ("57P01", "57P02", "57P03")  # admin shutdown, crash shutdown, cannot connect now
 UNROUTABLE = (errno.EHOSTUNREACH, errno.ENETUNREACH)
 UNREACHABLE = "The database is unreachable; retry shortly."
 
@@ -29,11 +30,18 @@ UNREACHABLE = "The database is unreachable; retry shortly."
 def is_outage(error: BaseException) -> bool:
     """Whether `error` says the database could not be reached (not that a query was wrong)."""
     if isinstance(error, DBAPIError):
-        return bool(error.connection_invalidated)
+        state = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+        return error.connection_invalidated or _unavailable(state)
     # Raised as they are when a new connection fails: refused, reset, timed out, no route.
     if isinstance(error, ConnectionError | TimeoutError | socket.gaierror):
         return True
     return isinstance(error, OSError) and error.errno in UNROUTABLE
+
+
+def _unavailable(sqlstate: object) -> bool:
+    """PostgreSQL's "connection exception" class, or the server shutting down or starting up
+    (`57P01`-`57P03`: a restart's own errors, before a connection is even made)."""
+    return isinstance(sqlstate, str) and (sqlstate.startswith("08") or sqlstate in RESTARTING)
 
 
 async def retrying(write: Callable[[], Awaitable[T]], what: str) -> T:
