@@ -14,6 +14,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 from swagger_ui_bundle import swagger_ui_path
 
@@ -27,8 +28,9 @@ from voxgate.control.drain import drain
 from voxgate.control.health import router as health
 from voxgate.control.rate_limit import RateLimit
 from voxgate.control.routes import ROUTERS
+from voxgate.db.outage import UNREACHABLE, is_outage
 from voxgate.db.session import get_sessionmaker
-from voxgate.errors import BadRequest, PayloadTooLarge, VoxgateError
+from voxgate.errors import BadRequest, PayloadTooLarge, ServiceUnavailable, VoxgateError
 from voxgate.kit.openapi import openapi_document
 from voxgate.kit.validation import messages
 from voxgate.observability.http import RequestMetrics
@@ -88,6 +90,14 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return _error(exc.status_code, body)
 
 
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    """The database unreachable (db/outage.py): a 503 to retry, not a 500."""
+    if not is_outage(exc):
+        return await _unexpected(request, exc)
+    log.warning("the database is unreachable", path=request.url.path, error=repr(exc))
+    return _error(503, ServiceUnavailable(UNREACHABLE).body())
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", path=request.url.path)
     return _error(500, {"statusCode": 500, "message": "Internal server error"})
@@ -128,6 +138,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(VoxgateError, _voxgate_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(DBAPIError, _database_error)
+    app.add_exception_handler(OSError, _database_error)
     app.add_exception_handler(Exception, _unexpected)
 
     for router in ROUTERS:

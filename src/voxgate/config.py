@@ -44,6 +44,12 @@ class Settings(BaseSettings):
         description="An outbound phone call still queued or ringing this long after it was "
         "dialed, with no final status from its carrier, ends (customer-did-not-answer).",
     )
+    database_retry_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description="While the database is unreachable, a live call's writes (its start, its "
+        "end and artifact, its server messages) are retried this long before given up.",
+    )
     # Carriers' REST APIs (issue 5): their own by default, a fake on loopback in the tests.
     twilio_api_url: str = Field(
         default="https://api.twilio.com", description="Twilio's REST API root (scheme and host)."

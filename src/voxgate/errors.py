@@ -71,6 +71,7 @@ class TooManyRequests(VoxgateError):
 
 
 class ServiceUnavailable(VoxgateError):
-    """This process is shutting down; another (or this one, restarted) will take the request."""
+    """This process is shutting down, or its database is unreachable: retry (another server, or
+    this one a moment later, will take the request)."""
 
     status_code = 503

@@ -4,8 +4,6 @@ reach whichever process the load balancer picks."""
 
 import asyncio
 import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,68 +11,31 @@ from urllib.parse import urlparse
 
 import httpx
 import pytest
-from cryptography.fernet import Fernet
 
 from tests.conftest import new_key
 from tests.e2e.caller import loudness, seconds
 from tests.e2e.conftest import REPLY
 from tests.e2e.fake_llm import FakeLLM
+from tests.e2e.serve import serve_env, start, stop, wait_until_serving
 from tests.e2e.test_call_monitor import channels
 from tests.e2e.test_websocket_call import POLICY_VIOLATION, dial, new_call
-from tests.support.redis import fresh_prefix, redis_url
-from tests.support.server import free_port
+from tests.support.redis import redis_url
 
 pytestmark = pytest.mark.db
-SRC = Path(__file__).resolve().parents[2] / "src"
-
-
-def start(
-    database_url: str, env: dict[str, str], data_dir: Path
-) -> tuple[subprocess.Popen[bytes], str]:
-    """One `voxgate serve` process on a free port, and its URL."""
-    port = free_port()
-    env = {**env, "VOXGATE_DATA_DIR": str(data_dir), "VOXGATE_DATABASE_URL": database_url}
-    command = [sys.executable, "-m", "voxgate.cli", "serve", "--port", str(port)]
-    return subprocess.Popen(command, env=env), f"http://127.0.0.1:{port}"
-
-
-def wait_until_serving(server: subprocess.Popen[bytes], url: str) -> None:
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            httpx.get(f"{url}/openapi.json")
-            return
-        except httpx.TransportError:
-            assert time.monotonic() < deadline and server.poll() is None, "serve did not start"
-            time.sleep(0.2)
 
 
 @pytest.fixture
 def processes(database_url: str, tmp_path: Path) -> Iterator[tuple[str, str]]:
     if database_url.startswith("sqlite"):
         pytest.skip("two processes share one database: set VOXGATE_TEST_DATABASE_URL to PostgreSQL")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VOXGATE_")}
-    pythonpath = os.pathsep.join(p for p in (str(SRC), env.get("PYTHONPATH")) if p)
-    env |= {
-        "PYTHONPATH": pythonpath,
-        "HF_HUB_OFFLINE": "1",  # the offline transcriber's model is already here
-        "VOXGATE_PUBLIC_URL": "https://voxgate.test",  # one public URL for both, as behind an LB
-        "VOXGATE_REDIS_URL": redis_url(),
-        "VOXGATE_REDIS_PREFIX": fresh_prefix(),
-        "VOXGATE_LOG_LEVEL": "warning",
-        "VOXGATE_URL_ALLOWLIST": os.environ["VOXGATE_URL_ALLOWLIST"],  # the fakes are on loopback
-        "VOXGATE_SECRET_KEY": Fernet.generate_key().decode(),  # processes share one key
-    }
+    env = serve_env(redis_url())
     started = [start(database_url, env, tmp_path / name) for name in ("a", "b")]
     try:
         for server, url in started:
             wait_until_serving(server, url)
         yield started[0][1], started[1][1]
     finally:
-        for server, _ in started:
-            server.terminate()
-        for server, _ in started:
-            server.wait(timeout=20)
+        stop([server for server, _ in started])
 
 
 def ws(url: str, public: str) -> str:

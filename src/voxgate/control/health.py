@@ -3,6 +3,9 @@ OpenAPI document). 200 `{"status": "ok", "activeCalls": N, "draining": false}` w
 process is up, its database answers and it takes new calls; 503 otherwise, with `status`
 "draining" (a SIGTERM is being honoured: send new calls elsewhere) or "database-unreachable".
 `activeCalls` counts the calls this process runs (a connected client or media stream).
+With several processes (`VOXGATE_REDIS_URL`), `redis` is "ok" or "unreachable": the latter
+keeps the status 200, as this process still runs its calls (bus.py), but tells the operator
+that other processes cannot reach them.
 """
 
 import asyncio
@@ -13,6 +16,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from voxgate.control.call import bus
 from voxgate.control.call.runner import live_calls
 from voxgate.control.drain import drain
 from voxgate.db.session import get_sessionmaker
@@ -42,4 +46,7 @@ async def health() -> JSONResponse:
         "activeCalls": len(live_calls),
         "draining": drain.draining,
     }
+    relay = bus.current()
+    if relay is not None:
+        body["redis"] = "ok" if await relay.reachable() else "unreachable"
     return JSONResponse(body, 200 if body["status"] == "ok" else 503)

@@ -8,6 +8,10 @@ call runs nowhere. A listener subscribes to the call's audio channel first, then
 the running process then relays its listen tap there (bus_audio.py).
 
 Unset `VOXGATE_REDIS_URL`: no bus (`current()` is None), every call is served in-process.
+Redis unreachable (at start or mid-call): every call still runs where its socket is, and is
+controlled and heard through that process; a request for a call of another process is a 503
+(monitor.py); `/health` says `"redis": "unreachable"`. Once Redis answers again, running calls
+subscribe again and other processes reach them as before.
 """
 
 import asyncio
@@ -20,6 +24,8 @@ from typing import Any
 import structlog
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
 from redis.exceptions import RedisError
 
 from voxgate.control.call.bus_audio import QUEUE_CHUNKS, Relays, feed, next_message
@@ -30,6 +36,11 @@ from voxgate.errors import VoxgateError
 
 log = structlog.get_logger()
 REPLY_SECONDS = 5.0  # the running process answers at once: only a dead one takes longer
+RECONNECT_SECONDS = 1.0  # Redis lost: how often a running call tries to be reachable again
+CONNECT_SECONDS = 5.0  # a Redis that does not accept a connection by then is unreachable
+PING_SECONDS = 2.0
+RETRIES, RETRY_CAP_SECONDS = 3, 0.5  # a command on a dropped connection: on a new one
+UNREACHABLE = "Redis is unreachable: a call running on another voxgate process cannot be reached."
 
 
 class Relayed(VoxgateError):
@@ -72,15 +83,15 @@ class Bus:
     # The process running the call.
     @contextlib.asynccontextmanager
     async def serving(self, call_id: str) -> AsyncIterator[None]:
-        """Answers other processes' requests for this call while the block runs."""
+        """Answers other processes' requests for this call while the block runs. Redis down
+        must not take the call down: it runs, reachable from this process only, and is
+        subscribed once Redis answers again."""
         pubsub = self.redis.pubsub()
-        try:
+        try:  # before the block: other processes see the call from its first moment
             await pubsub.subscribe(self.channel(call_id, "control"))
-        except RedisError:  # Redis down must not take the call down: it runs, unreachable
-            log.exception("the call is reachable from this process only", call=call_id)
-            await pubsub.aclose()  # type: ignore[no-untyped-call]
-            yield
-            return
+        except RedisError as error:
+            log.warning("Redis is unreachable: the call is reachable from this process only",
+                        call=call_id, error=repr(error))  # fmt: skip
         answering = asyncio.create_task(self._answer_all(call_id, pubsub))
         try:
             yield
@@ -88,15 +99,18 @@ class Bus:
             answering.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await answering
-            await pubsub.aclose()  # type: ignore[no-untyped-call]
+            with contextlib.suppress(RedisError):
+                await pubsub.aclose()  # type: ignore[no-untyped-call]
 
     async def _answer_all(self, call_id: str, pubsub: PubSub) -> None:
         while True:  # one at a time: a call's control messages keep their order
             try:
+                if not pubsub.subscribed:  # Redis was down when the call started
+                    await pubsub.subscribe(self.channel(call_id, "control"))
                 request = json.loads(await next_message(pubsub))
-            except RedisError:  # the next read reconnects and subscribes again
+            except RedisError:  # the next read reconnects (and subscribes again)
                 log.warning("lost Redis, reconnecting", call=call_id)
-                await asyncio.sleep(1)
+                await asyncio.sleep(RECONNECT_SECONDS)
                 continue
             answering = self._spawn(self._reply(call_id, request))
             # Shielded: an `end-call` ends the block `serving` wraps, which cancels this loop;
@@ -197,6 +211,14 @@ class Bus:
         counts = await self.redis.pubsub_numsub(*channels)
         return {call_id for call_id, (_, n) in zip(call_ids, counts, strict=True) if n > 0}
 
+    async def reachable(self) -> bool:
+        """Whether Redis answers now (`/health`)."""
+        try:
+            async with asyncio.timeout(PING_SECONDS):
+                return bool(await self.redis.ping())
+        except (RedisError, TimeoutError):
+            return False
+
     async def close(self) -> None:
         for task in list(self._tasks):
             task.cancel()
@@ -212,12 +234,22 @@ def current() -> Bus | None:
     return _bus
 
 
+def connect(url: str) -> Redis:
+    """A connection pool to `url`. A pooled connection Redis has dropped (it restarted) fails
+    its next command: that command is tried again on a new one, a few times, as SQLAlchemy's
+    `pool_pre_ping` does for the database."""
+    retry = Retry(ExponentialBackoff(cap=RETRY_CAP_SECONDS, base=0.05), RETRIES)
+    return Redis.from_url(url, socket_connect_timeout=CONNECT_SECONDS, retry=retry)
+
+
 async def start(url: str, prefix: str) -> Bus:
-    """Opens the process's connection pool (app.py's lifespan); fails fast on a bad URL."""
+    """Opens the process's connection pool (app.py's lifespan); fails fast on a malformed URL.
+    A Redis that does not answer does not stop the process: it serves its own calls, and
+    reaches other processes' once Redis is back."""
     global _bus
-    redis = Redis.from_url(url)
-    await redis.ping()
-    _bus = Bus(redis, prefix)
+    _bus = Bus(connect(url), prefix)
+    if not await _bus.reachable():
+        log.warning("Redis is unreachable: this process serves its own calls only until it is back")
     return _bus
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
+from redis.exceptions import RedisError
 
 from voxgate.control.call.registry import LiveCall
 from voxgate.engine.listen import Listener
@@ -72,14 +73,18 @@ class Relays:
 
 async def feed(pubsub: PubSub, queue: Listener, running: Callable[[], Awaitable[bool]]) -> None:
     """The listening process's side: the audio channel's chunks into one listener's queue,
-    until the call ends (or, silent a while, `running` says its process has gone)."""
-    while (chunk := await message_within(pubsub, SILENCE_SECONDS)) != ENDED:
-        if chunk is None:
-            if not await running():
-                break
-            continue
-        with contextlib.suppress(asyncio.QueueFull):  # a slow listener loses this chunk
-            queue.put_nowait(chunk)
+    until the call ends (or, silent a while, `running` says its process has gone, or Redis is
+    lost: the listener may come back)."""
+    try:
+        while (chunk := await message_within(pubsub, SILENCE_SECONDS)) != ENDED:
+            if chunk is None:
+                if not await running():
+                    break
+                continue
+            with contextlib.suppress(asyncio.QueueFull):  # a slow listener loses this chunk
+                queue.put_nowait(chunk)
+    except RedisError:
+        pass
     if queue.full():
         queue.get_nowait()  # the end must get through even to a listener behind
     queue.put_nowait(None)

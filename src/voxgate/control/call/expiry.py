@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 import structlog
+from redis.exceptions import RedisError
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -31,6 +32,7 @@ from voxgate.control.call.service import kind as calls
 from voxgate.control.call.unrun import end_unrun
 from voxgate.control.crud import Repository
 from voxgate.db.models import Call as CallRow
+from voxgate.db.outage import is_outage
 from voxgate.db.session import get_sessionmaker
 from voxgate.kit.time import iso, utcnow
 
@@ -96,8 +98,11 @@ async def end_unconnected(
     return await _end(sessions, stale, NEVER_CONNECTED, live)
 
 
-async def end_orphans(sessions: Sessions | None = None) -> int:
-    """Ends the `in-progress` (or `forwarding`) calls no process runs (their process died)."""
+async def end_orphans(
+    sessions: Sessions | None = None, live: frozenset[str] | set[str] = frozenset()
+) -> int:
+    """Ends the `in-progress` (or `forwarding`) calls no process runs (their process died);
+    `live` are this process's own (Redis, just back, may not know them yet)."""
     sessions = sessions or get_sessionmaker()
     async with sessions() as session:
         orphans = list(await session.scalars(select(CallRow.id).where(CallRow.status.in_(LIVE))))
@@ -105,14 +110,18 @@ async def end_orphans(sessions: Sessions | None = None) -> int:
         # Seen twice, a while apart: a running process whose Redis connection has just come
         # back subscribes again in the meantime (`_end` asks again).
         await asyncio.sleep(ORPHAN_GRACE_SECONDS)
-    return await _end(sessions, orphans, WORKER_DIED)
+    return await _end(sessions, orphans, WORKER_DIED, live)
 
 
 async def recover(timeout_seconds: float, sessions: Sessions | None = None) -> None:
     """At startup: ends the calls a previous process left behind."""
     sessions = sessions or get_sessionmaker()
-    died = await end_orphans(sessions)
-    expired = await end_unconnected(timeout_seconds, set(), sessions)
+    try:
+        died = await end_orphans(sessions)
+        expired = await end_unconnected(timeout_seconds, set(), sessions)
+    except RedisError:  # which calls other processes run is unknown: the sweeps end them later
+        log.warning("Redis is unreachable: calls left behind are ended once it is back")
+        return
     if died or expired:
         log.warning("ended calls left by a previous process", in_progress=died, queued=expired)
 
@@ -146,6 +155,9 @@ async def expire_queued(
             if ring_timeout_seconds is not None:
                 await end_unanswered(ring_timeout_seconds)
             if current() is not None:  # several processes: one of them may have died
-                await end_orphans()
-        except Exception:  # a database hiccup must not stop the next sweep
-            log.exception("expiring queued calls failed")
+                await end_orphans(live=live)
+        except Exception as error:  # a database hiccup must not stop the next sweep
+            if isinstance(error, RedisError) or is_outage(error):
+                log.warning("expiring calls waits for a backend", error=repr(error))
+            else:
+                log.exception("expiring queued calls failed")

@@ -11,6 +11,7 @@ from voxgate.control.call.resolve import NoAssistant, apply_overrides, deep_merg
 from voxgate.control.call.resolve import resolve_assistant as resolve_in
 from voxgate.control.call.squad import resolve_squad as resolve_squad_in
 from voxgate.control.crud import Document
+from voxgate.db.outage import retrying
 from voxgate.db.session import get_sessionmaker
 from voxgate.engine.ports import ArtifactName
 from voxgate.engine.squad import Squad
@@ -63,8 +64,10 @@ class DbCallStore:
         self.snapshot: Document = snapshot or {"id": call_id}  # the call as last written
 
     async def update(self, changes: dict[str, Any]) -> None:
-        # A compare-and-set: a status callback or a PATCH landing meanwhile is not overwritten.
-        written = await write(self.call_id, changes)
+        """Merges `changes` into the row by compare-and-set (a status callback or a PATCH
+        landing meanwhile is not overwritten); retried while the database is unreachable (a
+        call that ended during a restart must not stay `in-progress`)."""
+        written = await retrying(lambda: write(self.call_id, changes), "call update")
         if written is None:
             return  # deleted while live: nothing left to record on
         before, self.snapshot = written

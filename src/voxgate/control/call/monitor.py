@@ -11,7 +11,9 @@
   ends; a call not running is refused with a policy-violation close.
 
 With several processes (`VOXGATE_REDIS_URL`), a call running in another one is reached through
-bus.py: the same checks (monitoring.py) run there and the answer comes back unchanged.
+bus.py: the same checks (monitoring.py) run there and the answer comes back unchanged. With
+Redis unreachable, only this process's own calls can be reached (another's: 503, or a listener
+closed 1013 "try again later").
 
 Both are capability URLs. `monitorPlan.controlEnabled` / `listenEnabled` false turn them off
 (403 / policy violation); `controlAuthenticationEnabled` / `listenAuthenticationEnabled` require
@@ -23,13 +25,16 @@ import contextlib
 from typing import Any
 
 from fastapi import APIRouter, Request, WebSocket
+from redis.exceptions import RedisError
 from starlette.websockets import WebSocketDisconnect
 
 from voxgate.control.call import bus
-from voxgate.control.call.monitoring import control_here, listen_refusal, not_live
+from voxgate.control.call.expiry import LIVE
+from voxgate.control.call.monitoring import call_status, control_here, listen_refusal, not_live
 from voxgate.control.call.registry import live_sessions
-from voxgate.control.call.socket import POLICY_VIOLATION
+from voxgate.control.call.socket import POLICY_VIOLATION, TRY_AGAIN_LATER
 from voxgate.engine.listen import Listener
+from voxgate.errors import ServiceUnavailable
 from voxgate.wire.call_urls import CONTROL_PATH, LISTEN_PATH
 
 router = APIRouter()
@@ -43,7 +48,14 @@ async def control(id: str, request: Request) -> dict[str, Any]:
         await control_here(live, authorization, body)
         return {}
     relay = bus.current()
-    if relay is None or not await relay.control(id, authorization, body):
+    try:
+        reached = relay is not None and await relay.control(id, authorization, body)
+    except RedisError:  # a queued or ended call is refused as usual; a live one is elsewhere
+        status = await call_status(id)
+        if status in LIVE:
+            raise ServiceUnavailable(bus.UNREACHABLE) from None
+        raise await not_live(id, status) from None
+    if not reached:
         raise await not_live(id)
     return {}
 
@@ -60,6 +72,8 @@ async def listen(websocket: WebSocket, id: str) -> None:
                 await _stream(websocket, queue)
         except bus.ListenRefused as refusal:
             await websocket.close(POLICY_VIOLATION, str(refusal))
+        except RedisError:
+            await websocket.close(TRY_AGAIN_LATER, bus.UNREACHABLE)
         return
     refused = await listen_refusal(live, authorization)
     if refused is not None or live is None:

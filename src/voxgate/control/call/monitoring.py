@@ -31,15 +31,21 @@ async def _key_of_org(authorization: str, org_id: str) -> bool:
     return found is not None and found.org_id == org_id
 
 
-async def not_live(call_id: str) -> NotFound | BadRequest:
+async def call_status(call_id: str) -> str | None:
+    """The call's stored status (None: no such call)."""
+    if not is_uuid(call_id):
+        return None
+    async with get_sessionmaker()() as session:
+        row = await session.get(CallRow, call_id)
+    return None if row is None else row.status
+
+
+async def not_live(call_id: str, status: str | None = None) -> NotFound | BadRequest:
     """Why a call that is not running (here or anywhere) cannot be controlled."""
-    row = None
-    if is_uuid(call_id):
-        async with get_sessionmaker()() as session:
-            row = await session.get(CallRow, call_id)
-    if row is None:
+    status = status or await call_status(call_id)
+    if status is None:
         return NotFound("Call not found")
-    return BadRequest(f"Call is {row.status}: only a call in progress can be controlled.")
+    return BadRequest(f"Call is {status}: only a call in progress can be controlled.")
 
 
 def _message(body: bytes) -> dict[str, Any]:

@@ -1,9 +1,9 @@
 """The engine's `ServerMessages` port for a live call: each message gets the common fields
 (VAPI-BEHAVIOUR §5.1: `call` as last written, `assistant`, `customer`, `phoneNumber`) and is
 stored for the outbox (webhooks/outbox.py), in a task of its own so the call never waits on the
-database. A message that needs a reply is posted at once (webhooks/request.py) and its reply
-returned. The target follows the precedence tool → assistant → phone number → org; the number
-and the org's server are read once per call.
+database (retried while it is unreachable: db/outage.py). A message that needs a reply is
+posted at once (webhooks/request.py) and its reply returned. The target follows the precedence
+tool → assistant → phone number → org; the number and the org's server are read once per call.
 """
 
 import asyncio
@@ -21,6 +21,7 @@ from voxgate.control.call.phone_number import (
     without_secrets,
 )
 from voxgate.db.models import Org
+from voxgate.db.outage import retrying
 from voxgate.db.session import get_sessionmaker
 from voxgate.webhooks.outbox import enqueue
 from voxgate.webhooks.request import request
@@ -121,11 +122,14 @@ class DbServerMessages:
     async def _write(self, message: dict[str, Any], assistant: dict[str, Any]) -> None:
         async with self._order:
             try:
-                if (target := await self._target(assistant=assistant)) is not None:
-                    message = self._with_number(message)
-                    await enqueue(self._store.org_id, self._store.call_id, target, message)
+                await retrying(lambda: self._store_one(message, assistant), "server message")
             except Exception:  # a lost message must not end the call
                 log.exception("server message not stored", type=message.get("type"))
+
+    async def _store_one(self, message: dict[str, Any], assistant: dict[str, Any]) -> None:
+        if (target := await self._target(assistant=assistant)) is not None:
+            message = self._with_number(message)
+            await enqueue(self._store.org_id, self._store.call_id, target, message)
 
     async def flush(self) -> None:
         """Waits until every message sent so far is stored (the call is over)."""

@@ -17,6 +17,7 @@ from voxgate.control.call.bus import runs_elsewhere
 from voxgate.control.call.runner import live_calls, run_call
 from voxgate.control.drain import SHUTTING_DOWN, drain
 from voxgate.db.models import Call as CallRow
+from voxgate.db.outage import UNREACHABLE, is_outage
 from voxgate.db.session import get_sessionmaker
 from voxgate.errors import ServiceUnavailable
 from voxgate.wire.call_urls import TRANSPORT_PATH
@@ -93,7 +94,14 @@ async def transport(websocket: WebSocket, id: str) -> None:
         await _refuse_while_draining(websocket)
         return
     await websocket.accept()
-    found = await _joinable(websocket, id)
+    try:
+        found = await _joinable(websocket, id)
+    except Exception as error:
+        if not is_outage(error):
+            raise
+        # The call stays queued: its client may connect again once the database is back.
+        await websocket.close(TRY_AGAIN_LATER, UNREACHABLE)
+        return
     if isinstance(found, str):
         await websocket.close(POLICY_VIOLATION, found)
         return

@@ -11,9 +11,10 @@ import pytest
 from redis.asyncio import Redis
 
 from tests.support.redis import fresh_prefix, redis_url
+from tests.support.tcp_proxy import TcpProxy
 from voxgate.control.call import bus as bus_module
 from voxgate.control.call import bus_audio
-from voxgate.control.call.bus import Bus, ListenRefused, NoAnswer, Relayed
+from voxgate.control.call.bus import Bus, ListenRefused, NoAnswer, Relayed, connect
 from voxgate.control.call.registry import LiveCall, live_sessions
 
 CALL = "00000000-0000-4000-8000-00000000b005"
@@ -190,3 +191,67 @@ async def test_a_remote_listener_is_let_go_when_the_running_process_goes(
             assert await asyncio.wait_for(queue.get(), 5) == b"\x05\x00"
             await process.aclose()  # it stops serving the call, and never says it ended
             assert await asyncio.wait_for(queue.get(), 5) is None
+
+
+async def reached(other: Bus, limit: float = 10) -> bool:
+    """Whether a control message gets to the call within `limit` seconds."""
+    deadline = asyncio.get_running_loop().time() + limit
+    while not await other.control(CALL, "", b'{"type": "say", "content": "Hi"}'):
+        if asyncio.get_running_loop().time() > deadline:
+            return False
+        await asyncio.sleep(0.2)
+    return True
+
+
+async def test_a_call_started_while_redis_is_down_is_reached_once_it_is_back() -> None:
+    prefix = fresh_prefix()
+    with TcpProxy(redis_url()) as proxy:
+        proxy.cut()
+        running = Bus(connect(proxy.url), prefix)
+        other = Bus(connect(redis_url()), prefix)
+        session = Session()
+        try:
+            async with live(running, session):  # the call runs all the same
+                assert not await running.reachable()
+                assert not await other.control(CALL, "", b'{"type": "end-call"}')
+                proxy.restore()
+                assert await reached(other)
+                assert await running.reachable()
+        finally:
+            await running.close()
+            await other.close()
+    assert session.handled[0] == {"type": "say", "content": "Hi"}
+
+
+async def test_a_call_whose_process_loses_redis_is_reached_again_once_it_is_back() -> None:
+    prefix = fresh_prefix()
+    with TcpProxy(redis_url()) as proxy:
+        running = Bus(connect(proxy.url), prefix)
+        other = Bus(connect(redis_url()), prefix)
+        try:
+            async with live(running, Session()):
+                assert await reached(other)
+                proxy.cut()
+                assert not await other.control(CALL, "", b'{"type": "end-call"}')  # unreachable
+                proxy.restore()
+                assert await reached(other)
+        finally:
+            await running.close()
+            await other.close()
+
+
+async def test_a_listener_whose_redis_is_lost_is_let_go() -> None:
+    prefix = fresh_prefix()
+    with TcpProxy(redis_url()) as proxy:
+        running = Bus(connect(redis_url()), prefix)
+        other = Bus(connect(proxy.url), prefix)
+        session = Session()
+        try:
+            async with live(running, session), other.listening(CALL, "") as queue:
+                session.listen.hear(b"\x05\x00")
+                assert await asyncio.wait_for(queue.get(), 5) == b"\x05\x00"
+                proxy.cut()
+                assert await asyncio.wait_for(queue.get(), 30) is None
+        finally:
+            await running.close()
+            await other.close()
