@@ -121,6 +121,9 @@ class VonageLeg:
     async def clear(self) -> None:
         self._pending = b""
         await self._send(await self._serializer.serialize(InterruptionFrame()))
+        for played in self._notices.values():  # what they waited for will not play
+            played.set()
+        self._notices.clear()
 
     async def close(self, code: int = 1000) -> None:
         if not self.stopped and not self.transferred and self.call_uuid:
