@@ -11,20 +11,23 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from pipecat.audio.utils import create_file_resampler
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
 from tests.e2e.caller import fixture_pcm
 from tests.e2e.conftest import REPLY
+from tests.e2e.dtmf_tones import keys_in
 from tests.e2e.fake_llm import FakeLLM
 from tests.e2e.phone import CUSTOMER, NUMBER
 from tests.e2e.test_assistant_request import heard, set_org_server
-from tests.e2e.test_phone_call import DESK, ask
+from tests.e2e.test_phone_call import DESK, ask, result_heard, tool_result
 from tests.e2e.test_websocket_call import GREETING, PROMPT, ended, fake_model
-from tests.support.fake_vonage import API_KEY, API_SECRET, FakeCall, FakeVonage
+from tests.support.fake_vonage import API_KEY, API_SECRET, RATE, FakeCall, FakeVonage
 from tests.support.fake_webhook import fake_webhook
 from tests.support.reference import assert_matches
 from tests.support.server import LiveServer, free_port
+from voxgate.config import get_settings
 from voxgate.control.call import expiry
 
 pytestmark = pytest.mark.db
@@ -148,8 +151,6 @@ async def test_a_key_vonage_refuses_is_a_400_naming_the_fix(
 async def test_vonage_unreachable_is_a_502_and_nothing_is_stored(
     client: httpx.AsyncClient, vonage: FakeVonage, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from voxgate.config import get_settings
-
     monkeypatch.setenv("VOXGATE_VONAGE_API_URL", f"http://127.0.0.1:{free_port()}")
     get_settings.cache_clear()
     response = await client.post("/credential", json=CREDENTIAL)
@@ -361,3 +362,39 @@ async def test_a_transfer_moves_the_call_to_a_connect_ncco_once_the_words_are_pl
     assert "front" in heard(phone.heard_since(asked)).lower()
     assert_matches(done, "Call")
     assert done["endedReason"] == "assistant-forwarded-call" and done["destination"] == DESK
+
+
+async def test_the_dtmf_tool_plays_the_keys_into_the_call(
+    client: httpx.AsyncClient, live_server: LiveServer, llm: FakeLLM, vonage: FakeVonage
+) -> None:
+    llm.tool_calls = [("dtmf", {"keys": "1w5#"})]
+    tools = [{"type": "dtmf"}]
+    await import_number(client, assistantId=await front_desk(client, llm, tools=tools))
+    phone, _ = await vonage.ring(NUMBER, CUSTOMER)
+    await quiet(phone, 0)
+    [call] = (await client.get("/call")).json()
+    asked = await ask(live_server, call["id"], "Press one, then five and pound.")
+    await quiet(phone, await result_heard(llm))
+    assert tool_result(llm) == "Pressed 1w5#."
+    pcm8k = await create_file_resampler().resample(phone.heard_since(asked), RATE, 8000)
+    assert keys_in(pcm8k) == "15#"
+    await phone.hang_up()
+    assert (await ended(client, call["id"]))["endedReason"] == "customer-ended-call"
+
+
+async def test_the_caller_talking_over_the_greeting_clears_what_vonage_buffered(
+    client: httpx.AsyncClient, llm: FakeLLM, vonage: FakeVonage
+) -> None:
+    assistant = {"name": "Front desk", "firstMessage": " ".join([GREETING] * 4),
+                 "firstMessageInterruptionsEnabled": True, "model": fake_model(llm)}  # fmt: skip
+    created = (await client.post("/assistant", json=assistant)).json()
+    await import_number(client, assistantId=created["id"])
+    phone, _ = await vonage.ring(NUMBER, CUSTOMER)
+    while not phone.heard:
+        await asyncio.sleep(0.05)
+    await phone.say(fixture_pcm("weather-today.wav"))
+    deadline = time.monotonic() + 10
+    while not phone.of_action("clear") and time.monotonic() < deadline:
+        await phone.say(bytes(640))  # a phone line keeps carrying silence
+    assert phone.of_action("clear") == [{"action": "clear"}]
+    await phone.hang_up()
