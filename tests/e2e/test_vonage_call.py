@@ -159,6 +159,30 @@ async def test_vonage_unreachable_is_a_502_and_nothing_is_stored(
     assert (await client.get("/credential")).json() == []
 
 
+async def test_connecting_again_gives_the_same_application_a_new_key(
+    client: httpx.AsyncClient, llm: FakeLLM, vonage: FakeVonage
+) -> None:
+    number = await import_number(client, assistantId=await front_desk(client, llm))
+    [app] = vonage.applications.values()
+    before = {**app}
+    old_answer = vonage.answer_url(NUMBER[1:])
+    vonage.api_secret = "Rotated-Secret-9876543210"
+    path = f"/credential/{number['credentialId']}"
+    patched = await client.patch(path, json={"apiSecret": vonage.api_secret})
+    assert patched.status_code == 200, patched.text
+    assert patched.json()["vonageApplicationId"] == app["id"] and len(vonage.applications) == 1
+    after = vonage.applications[app["id"]]
+    assert after["keys"]["public_key"] != before["keys"]["public_key"]
+    assert vonage.requests[-1].method == "PUT"  # replaced in place
+    assert vonage.answer_url(NUMBER[1:]) != old_answer  # a new token
+    ring = {"to": NUMBER[1:], "from": CUSTOMER[1:], "uuid": "replayed-uuid"}
+    assert (await vonage.post(old_answer, ring)).status_code == 403  # the old one is dead
+    phone, answered = await vonage.ring(NUMBER, CUSTOMER)  # still linked, new token
+    assert answered.status_code == 200, answered.text
+    await quiet(phone, 0)
+    await phone.hang_up()
+
+
 # Numbers.
 
 

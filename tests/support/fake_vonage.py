@@ -189,6 +189,7 @@ class FakeVonage:
         self.url = ""
         self.app = FastAPI()
         self.app.post("/v2/applications")(self._create_application)
+        self.app.put("/v2/applications/{app_id}")(self._update_application)
         self.app.get("/account/numbers")(self._list_numbers)
         self.app.post("/number/update")(self._update_number)
         self.app.post("/v1/calls")(self._create_call)
@@ -288,6 +289,16 @@ class FakeVonage:
         app_id = str(uuid.uuid4())
         self.applications[app_id] = {"id": app_id, **body}
         return JSONResponse(self.applications[app_id], status_code=201)
+
+    async def _update_application(self, request: Request, app_id: str) -> JSONResponse:
+        body = await request.json()
+        self._keep(request, body)
+        if not self._account_ok():
+            return self._error(401, "Invalid credentials", "The API key or secret is wrong.")
+        if app_id not in self.applications:
+            return self._error(404, "Not Found", f"Application {app_id} does not exist.")
+        self.applications[app_id] = {"id": app_id, **body}
+        return JSONResponse(self.applications[app_id])
 
     async def _list_numbers(self, request: Request) -> JSONResponse:
         self._keep(request, dict(request.query_params))

@@ -1,7 +1,9 @@
 """Connecting a Vonage credential (`POST /credential`, a PATCH changing its key or secret): voxgate
 makes a Vonage application for the account's calls, whose voice answer and event URLs are
 voxgate's (webhooks.py), with a key pair voxgate generates (RSA 2048; Vonage keeps the public
-half, voxgate the private one, sealed, as `vonageApplicationPrivateKey`).
+half, voxgate the private one, sealed, as `vonageApplicationPrivateKey`). Connected again, the
+credential's application gets a new key pair (and so a new token in its URLs) in place, so the
+numbers linked to it stay linked; an application the account does not hold is made anew.
 
 A key or secret Vonage does not accept is the client's mistake (a 400 naming the fields);
 Vonage unreachable or failing is not (a 502).
@@ -36,6 +38,19 @@ def _key_pair() -> tuple[str, str]:
     return private.decode(), public.decode()
 
 
+async def _replaced(
+    rest: VonageRest, name: str, public: str, hooks: dict[str, str], app_id: str
+) -> str | None:
+    """The application `app_id` with the new key and webhooks; None when the account does
+    not hold it (another account's key, or deleted on Vonage's side)."""
+    try:
+        return await rest.put_application(name, public, hooks, app_id)
+    except CarrierError as error:
+        if error.status in (403, 404):
+            return None
+        raise
+
+
 async def connect_credential(credential: Document) -> Document:
     """Makes the application; returns `vonageApplicationId` and `vonageApplicationPrivateKey`."""
     for field in ("apiKey", "apiSecret"):
@@ -44,10 +59,12 @@ async def connect_credential(credential: Document) -> Document:
             raise CarrierError(f"{field} is not a Vonage credential.", 400)
     private, public = await asyncio.to_thread(_key_pair)  # ~0.1 s of CPU: off the loop
     name = f"voxgate {credential.get('name') or credential['apiKey']}"[:100]
+    rest, hooks = VonageRest(credential), webhooks.application_webhooks(webhooks.token(private))
     try:
-        app_id = await VonageRest(credential).create_application(
-            name, public, webhooks.application_webhooks(webhooks.token(private))
-        )
+        app_id = None
+        if known := credential.get("vonageApplicationId"):
+            app_id = await _replaced(rest, name, public, hooks, str(known))
+        app_id = app_id or await rest.put_application(name, public, hooks)
     except CarrierError as error:
         if error.status in (401, 403):
             raise CarrierError(BAD_CREDENTIALS.format(said=error), 400) from error

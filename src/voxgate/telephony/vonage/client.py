@@ -83,18 +83,22 @@ class VonageRest:
         return get_settings().vonage_rest_url.rstrip("/") + path
 
     # Applications API (v2).
-    async def create_application(self, name: str, public_key: str, webhooks: dict[str, str]) -> str:
-        """Makes an application with voice webhooks (`answer_url`, `event_url` → address) and
-        voxgate's public key; returns its id."""
+    async def put_application(
+        self, name: str, public_key: str, webhooks: dict[str, str], app_id: str | None = None
+    ) -> str:
+        """Makes an application (or, given `app_id`, replaces that one's key and webhooks)
+        with voice webhooks (`answer_url`, `event_url` → address) and voxgate's public key;
+        returns its id."""
         voice = {key: {"address": url, "http_method": "POST"} for key, url in webhooks.items()}
         body = {
             "name": name,
             "keys": {"public_key": public_key},
             "capabilities": {"voice": {"webhooks": voice}},
         }
-        response = await self._request(
-            "POST", self._api("/v2/applications"), json=body, auth=self._basic()
+        method, path = (
+            ("PUT", f"/v2/applications/{app_id}") if app_id else ("POST", "/v2/applications")
         )
+        response = await self._request(method, self._api(path), json=body, auth=self._basic())
         return str(response.json()["id"])
 
     # Numbers API.
