@@ -6,8 +6,11 @@ from typing import Any
 
 from starlette.websockets import WebSocketState
 
+from tests.unit.engine.test_failure_reasons import vapi_reasons
+from voxgate.control.call.phone import FAILED_TO_CONNECT
 from voxgate.telephony.vonage import webhooks
 from voxgate.telephony.vonage.client import VonageRest
+from voxgate.telephony.vonage.events import ENDINGS
 from voxgate.telephony.vonage.stream import FRAME_BYTES, VonageLeg
 
 
@@ -70,3 +73,8 @@ async def test_audio_goes_out_in_20_ms_messages() -> None:
     assert socket.sent[-1] == json.dumps({"action": "clear"})
     await leg.send_bytes(b"\x00" * 600)
     assert len(socket.sent) == 4
+
+
+def test_every_reason_an_event_ends_a_call_with_is_one_of_vapi_s() -> None:
+    assert set(ENDINGS.values()) - vapi_reasons() == set()
+    assert FAILED_TO_CONNECT["vonage"] in vapi_reasons()
