@@ -327,6 +327,27 @@ async def test_a_call_to_a_number_with_an_assistant_is_answered_by_it(
     assert (await ended(client, call["id"]))["endedReason"] == "customer-ended-call"
 
 
+async def test_a_number_with_no_assistant_and_no_server_sends_the_caller_to_its_fallback(
+    client: httpx.AsyncClient, vonage: FakeVonage
+) -> None:
+    fallback = {"type": "number", "number": "+15550003333"}
+    await import_number(client, fallbackDestination=fallback)
+    phone, response = await vonage.ring(NUMBER, CUSTOMER)
+    assert response.json() == [
+        {"action": "connect", "endpoint": [{"type": "phone", "number": "15550003333"}]}
+    ]
+    assert phone.ws is None  # no websocket: no assistant answers
+    [call] = (await client.get("/call")).json()
+    assert_matches(call, "Call")
+    assert call["endedReason"] == "call-start-error-neither-assistant-nor-server-set"
+    # Without a fallback: an empty NCCO, and Vonage ends the call.
+    number = (await client.get("/phone-number")).json()[0]
+    path = f"/phone-number/{number['id']}"
+    assert (await client.patch(path, json={"fallbackDestination": None})).status_code == 200
+    _, response = await vonage.ring(NUMBER, CUSTOMER)
+    assert response.status_code == 200 and response.json() == []
+
+
 # Forged requests.
 
 
