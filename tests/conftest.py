@@ -35,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine  # noqa: E4
 
 from tests.e2e.phone import NUMBER  # noqa: E402
 from tests.support.fake_twilio import FakeTwilio, fake_twilio  # noqa: E402
+from tests.support.fake_vonage import FakeVonage, fake_vonage  # noqa: E402
 from tests.support.server import LiveServer  # noqa: E402
 from voxgate.app import create_app  # noqa: E402
 from voxgate.auth.keys import Scope, create_key  # noqa: E402
@@ -134,6 +135,24 @@ async def twilio(
     async with fake_twilio(live_server.url, get_settings().public_url) as fake:
         fake.add_number(NUMBER)
         monkeypatch.setenv("VOXGATE_TWILIO_API_URL", fake.url)
+        get_settings.cache_clear()
+        try:
+            yield fake
+        finally:
+            monkeypatch.undo()
+            get_settings.cache_clear()
+
+
+@pytest.fixture
+async def vonage(
+    live_server: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[FakeVonage]:
+    """The Vonage fake (tests/support/fake_vonage.py), on this test's event loop, with one
+    number (`NUMBER`) on its account, and voxgate's Vonage APIs pointed at it."""
+    async with fake_vonage(live_server.url, get_settings().public_url) as fake:
+        fake.add_number(NUMBER)
+        monkeypatch.setenv("VOXGATE_VONAGE_API_URL", fake.url)
+        monkeypatch.setenv("VOXGATE_VONAGE_REST_URL", fake.url)
         get_settings.cache_clear()
         try:
             yield fake

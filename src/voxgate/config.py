@@ -54,6 +54,13 @@ class Settings(BaseSettings):
     twilio_api_url: str = Field(
         default="https://api.twilio.com", description="Twilio's REST API root (scheme and host)."
     )
+    vonage_api_url: str = Field(
+        default="https://api.nexmo.com",
+        description="Vonage's API root: its Applications (v2) and Voice (v1) APIs.",
+    )
+    vonage_rest_url: str = Field(
+        default="https://rest.nexmo.com", description="Vonage's Numbers API root."
+    )
     # Limits and shutdown (issue 6).
     max_concurrent_calls_per_org: int | None = Field(
         default=None,

@@ -24,6 +24,8 @@ SECRET_KEYS = frozenset(
         "twilioApiSecret",
         "password",  # a SIP trunk's authentication.password
         "apiKey",  # credentials[].apiKey
+        "apiSecret",  # a Vonage credential's API secret
+        "vonageApplicationPrivateKey",  # the key voxgate signs a Vonage application's JWTs with
         "token",  # a bearer authenticationPlan's token
         "secretKey",  # an hmac authenticationPlan's key
         "clientSecret",  # an oauth2 authenticationPlan's secret

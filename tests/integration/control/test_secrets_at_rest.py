@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import (
 
 from tests.integration.control.phone_number import test_secrets as numbers
 from tests.support.fake_twilio import FakeTwilio
+from tests.support.fake_vonage import API_KEY, API_SECRET, FakeVonage
 from tests.support.fake_webhook import fake_webhook
 from tests.support.server import LiveServer
 from voxgate.config import get_settings
@@ -66,6 +67,16 @@ async def test_phone_number_secrets_are_encrypted_in_the_row(
     data = await numbers.stored(twilio["id"])  # `row.data`, as the rest of the code reads it
     assert data["twilioAuthToken"] == numbers.AUTH_TOKEN
     assert data["server"]["secret"] == numbers.SERVER_SECRET
+
+
+async def test_a_vonage_credentials_secrets_are_encrypted_in_the_row(
+    client: httpx.AsyncClient, engine: AsyncEngine, vonage: FakeVonage
+) -> None:
+    body = {"provider": "vonage", "apiKey": API_KEY, "apiSecret": API_SECRET}
+    created = (await client.post("/credential", json=body)).json()
+    row = await raw(engine, "credential", created["id"])
+    assert API_SECRET not in row and "PRIVATE KEY" not in row  # the application's key too
+    assert created["vonageApplicationId"] in row  # an id is not secret
 
 
 async def test_tool_and_assistant_secrets_are_encrypted_in_the_row(

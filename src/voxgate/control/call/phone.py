@@ -101,7 +101,10 @@ def phone_fields(number: Document) -> Document:
     }
 
 
-FAILED_TO_CONNECT = {"twilio": "twilio-failed-to-connect-call"}
+FAILED_TO_CONNECT = {
+    "twilio": "twilio-failed-to-connect-call",
+    "vonage": "vonage-failed-to-connect-call",
+}
 
 
 def failed_to_connect(number: Document) -> str:

@@ -223,14 +223,14 @@ async def test_phone_calls_need_a_number_then_a_carrier(client: httpx.AsyncClien
     assert await refused(client, body) == (
         f"Couldn't Get Phone Number. `phoneNumberId` {unknown} Does Not Exist."
     )
-    vonage = await client.post(
+    trunk = await client.post(
         "/phone-number",
-        json={"provider": "vonage", "number": "+14155550199", "credentialId": "cred-1"},
+        json={"provider": "byo-phone-number", "number": "+14155550199", "credentialId": "cred-1"},
     )
-    assert vonage.status_code == 201, vonage.text
-    body["phoneNumberId"] = vonage.json()["id"]
+    assert trunk.status_code == 201, trunk.text
+    body["phoneNumberId"] = trunk.json()["id"]
     message = await refused(client, body)
-    assert message.startswith("voxgate does not place calls through vonage numbers yet")
+    assert message.startswith("voxgate does not place calls through byo-phone-number numbers")
 
 
 async def test_a_phone_call_needs_an_e164_customer_number(client: httpx.AsyncClient) -> None:

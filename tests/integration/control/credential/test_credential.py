@@ -5,6 +5,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.support.fake_vonage import FakeVonage
 from tests.support.reference import assert_matches
 
 pytestmark = pytest.mark.db
@@ -30,13 +31,13 @@ async def test_a_telnyx_credential_is_stored_and_shown_masked(client: httpx.Asyn
 
 
 async def test_a_vonage_credential_matches_the_reference_once_its_carrier_set_it_up(
-    client: httpx.AsyncClient,
+    client: httpx.AsyncClient, vonage: FakeVonage
 ) -> None:
     body = (await client.post("/credential", json=VONAGE)).json()
     assert body["apiKey"] == "a1b2c3d4"  # names the account
     assert body["apiSecret"] == "*" * 20 + "6789"
-    if "vonageApplicationId" in body:  # set by the Vonage carrier, when one is registered
-        assert_matches(body, "VonageCredential")
+    assert body["vonageApplicationId"] in vonage.applications  # made by the Vonage carrier
+    assert_matches(body, "VonageCredential")
 
 
 async def test_a_patch_echoing_the_masked_secret_keeps_it(client: httpx.AsyncClient) -> None:
@@ -83,7 +84,7 @@ async def test_another_orgs_credential_is_a_404_and_unchanged(
     assert (await client.get(f"/credential/{mine['id']}")).json() == mine
 
 
-async def test_a_deleted_credential_is_gone(client: httpx.AsyncClient) -> None:
+async def test_a_deleted_credential_is_gone(client: httpx.AsyncClient, vonage: FakeVonage) -> None:
     body = (await client.post("/credential", json=VONAGE)).json()
     assert (await client.delete(f"/credential/{body['id']}")).json() == body
     assert (await client.get(f"/credential/{body['id']}")).status_code == 404
