@@ -1,0 +1,94 @@
+"""The job queue every `voxgate serve` process shares over Redis (SAQ, docs/jobs.md says why).
+
+Each process runs a SAQ worker in its lifespan (no separate process, no singleton): a job is
+taken by whichever worker pops it first. A job only names a database row; the row stays the
+source of truth and each job function re-reads it and claims it (a conditional UPDATE), so a
+duplicate, a retried or a late job is harmless. Keys de-duplicate: SAQ refuses a job whose key
+is already queued, scheduled or running.
+
+Unset `VOXGATE_REDIS_URL`: no queue (`current()` is None) and the polling loops run as before.
+"""
+
+import logging
+import math
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+import structlog
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+from saq import Queue, Worker
+from saq.queue.redis import RedisQueue
+
+from voxgate.kit.time import utcnow
+
+log = structlog.get_logger()
+JobFunction = Callable[..., Awaitable[None]]
+_KEEP_SECONDS = 60  # a finished job's record in Redis (for inspection only)
+_RETRIES = 3  # a job that raises (a database hiccup) runs again, a second later
+logging.getLogger("saq").setLevel(logging.WARNING)  # a line per job at INFO
+
+
+class _InProcessWorker(Worker):  # type: ignore[type-arg]
+    # SAQ's own worker takes SIGINT and SIGTERM; here uvicorn has them (serve.py's drain).
+    SIGNALS = []  # noqa: RUF012  (SAQ reads it as a class attribute)
+
+
+def at(moment: datetime | None) -> int:
+    """SAQ's `scheduled`: whole epoch seconds, rounded up so a job never runs early; 0 (at
+    once) for a moment already past."""
+    if moment is None or moment <= utcnow():
+        return 0
+    return math.ceil(moment.timestamp())
+
+
+class Jobs:
+    """One process's queue client and worker."""
+
+    def __init__(self, url: str, prefix: str, functions: Sequence[tuple[str, JobFunction]]) -> None:
+        self.queue: Queue = RedisQueue(Redis.from_url(url), name=f"{prefix}jobs")
+        self.worker = _InProcessWorker(
+            self.queue, functions, concurrency=10, shutdown_grace_period_s=10,
+            timers={"schedule": 1, "sweep": 60, "abort": 1, "worker_info": 10},
+        )  # fmt: skip
+
+    async def enqueue(
+        self, function: str, key: str, when: datetime | None, timeout: float, **kwargs: Any
+    ) -> bool:
+        """Queues a job (False: one with this key is queued or running already). Redis down:
+        logged, not raised; the database sweeps queue the row again later."""
+        try:
+            job = await self.queue.enqueue(
+                function, key=key, scheduled=at(when), timeout=math.ceil(timeout),
+                retries=_RETRIES, retry_delay=1.0, ttl=_KEEP_SECONDS, **kwargs,
+            )  # fmt: skip
+        except RedisError:
+            log.warning("job not queued: Redis unreachable", key=key)
+            return False
+        return job is not None
+
+    def busy(self) -> bool:
+        """Whether this process's worker is running a job now."""
+        return bool(self.worker.job_task_contexts)
+
+    async def start(self) -> None:
+        await self.queue.connect()
+        await self.worker.start()  # returns once stopped
+
+    async def stop(self) -> None:
+        await self.worker.stop()
+        await self.queue.disconnect()
+
+
+_jobs: Jobs | None = None
+
+
+def current() -> Jobs | None:
+    """This process's queue, when `VOXGATE_REDIS_URL` is set."""
+    return _jobs
+
+
+def install(jobs: Jobs | None) -> None:
+    global _jobs
+    _jobs = jobs
