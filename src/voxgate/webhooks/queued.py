@@ -28,15 +28,15 @@ class QueuedDeliveries:
     """The job that sends one delivery, and the sweep that finds lost ones."""
 
     def __init__(self, outbox: Outbox) -> None:
-        self._outbox = outbox
+        self.outbox = outbox
 
     async def send(self, ctx: Any, *, delivery: str) -> None:
         """The job (ctx is SAQ's)."""
-        if await self._outbox.send(delivery) is not None:
+        if await self.outbox.send(delivery) is not None:
             return
         # Not sent: done with already, held by another sender, or behind its call's earlier
         # one (whose attempt queues this again).
-        async with self._outbox.sessions()() as session:
+        async with self.outbox.sessions()() as session:
             row = await session.get(ServerMessage, delivery)
         if row is not None and row.status == "pending" and row.next_attempt_at > utcnow():
             await queue_delivery(row.id, row.next_attempt_at)
@@ -44,7 +44,7 @@ class QueuedDeliveries:
     async def sweep(self) -> int:
         """Queues the deliveries overdue by `LOST_SECONDS`; returns how many."""
         overdue = utcnow() - timedelta(seconds=LOST_SECONDS)
-        async with self._outbox.sessions()() as session:
+        async with self.outbox.sessions()() as session:
             ids = list(
                 await session.scalars(
                     select(ServerMessage.id)

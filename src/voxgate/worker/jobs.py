@@ -9,6 +9,8 @@ is already queued, scheduled or running.
 Unset `VOXGATE_REDIS_URL`: no queue (`current()` is None) and the polling loops run as before.
 """
 
+import asyncio
+import contextlib
 import logging
 import math
 from collections.abc import Awaitable, Callable, Sequence
@@ -49,7 +51,7 @@ class Jobs:
     def __init__(self, url: str, prefix: str, functions: Sequence[tuple[str, JobFunction]]) -> None:
         self.queue: Queue = RedisQueue(Redis.from_url(url), name=f"{prefix}jobs")
         self.worker = _InProcessWorker(
-            self.queue, functions, concurrency=10, shutdown_grace_period_s=10,
+            self.queue, functions, concurrency=10,
             timers={"schedule": 1, "sweep": 60, "abort": 1, "worker_info": 10},
         )  # fmt: skip
 
@@ -76,19 +78,30 @@ class Jobs:
         await self.queue.connect()
         await self.worker.start()  # returns once stopped
 
-    async def stop(self) -> None:
-        await self.worker.stop()
+    async def stop(self, grace_seconds: float = 10.0) -> None:
+        """Lets the jobs under way finish (`grace_seconds` at most), then stops: SAQ puts a job
+        it had to cancel back on the queue, for another worker."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(grace_seconds):
+                while self.busy():
+                    await asyncio.sleep(0.05)
+        await self.worker.stop()  # its idle loops (dequeue, schedule, sweep) at once
         await self.queue.disconnect()
 
 
-_jobs: Jobs | None = None
+_jobs: tuple[Jobs, asyncio.AbstractEventLoop] | None = None
 
 
 def current() -> Jobs | None:
-    """This process's queue, when `VOXGATE_REDIS_URL` is set."""
-    return _jobs
+    """This process's queue, when `VOXGATE_REDIS_URL` is set. Only on the event loop it was
+    installed on: its Redis connections belong to that loop (a test's live server runs on
+    another thread's)."""
+    if _jobs is None or _jobs[1] is not asyncio.get_running_loop():
+        return None
+    return _jobs[0]
 
 
 def install(jobs: Jobs | None) -> None:
+    """Makes `jobs` this process's queue (the lifespan's), on the running loop."""
     global _jobs
-    _jobs = jobs
+    _jobs = (jobs, asyncio.get_running_loop()) if jobs is not None else None
