@@ -1,12 +1,13 @@
 """Jobs on the Redis queue (worker/jobs.py) in real `voxgate serve` processes with
 `VOXGATE_REDIS_URL`, on a database of their own, so no polling loop (the session's live server
 runs them) can do their work: a scheduled call dialed at `earliestAt` by its job (with a queue
-the sweep only runs every 30 s), and two processes sending each server message once, one call's
-in order. Skipped without `VOXGATE_TEST_REDIS_URL`."""
+the sweep only runs every 30 s), two processes sending each server message once, one call's in
+order, and a SIGTERM letting what is due go out first. Skipped without `VOXGATE_TEST_REDIS_URL`."""
 
 import asyncio
 import json
 import os
+import signal
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from tests.support.fake_twilio import fake_twilio
 from tests.support.fake_webhook import fake_webhook
 from tests.support.redis import fresh_prefix, redis_url
 from voxgate.config import get_settings
+from voxgate.db.models import ServerMessage
 from voxgate.kit.sealing import key_file
 from voxgate.webhooks.outbox import enqueue
 from voxgate.worker import jobs
@@ -150,3 +152,35 @@ async def test_two_processes_send_each_message_once_and_one_calls_in_order(
                 server.terminate()
             for server, _ in servers:
                 await asyncio.to_thread(server.wait, 30)
+
+
+async def test_sigterm_sends_what_is_due_before_the_process_exits(
+    database_url: str, tmp_path: Path
+) -> None:
+    queue, prefix = redis_url(), fresh_prefix()
+    async with own_database(database_url, tmp_path) as own:
+        server, url = start(own, environment(queue, prefix), tmp_path / "serve")
+        producer = jobs.Jobs(queue, prefix, [])
+        jobs.install(producer)
+        try:
+            await asyncio.to_thread(wait_until_serving, server, url)
+            async for sessions in _sessions(own):
+                with fake_webhook() as webhook:
+                    webhook.delay = 0.5  # still sending when the signal comes
+                    org = await new_org(sessions)
+                    target = {"url": webhook.url, "timeoutSeconds": 20.0, "headers": {}}
+                    call = f"call-{os.urandom(4).hex()}"
+                    ordered = [{**MESSAGE, "timestamp": n} for n in range(5)]
+                    ids = [await enqueue(org, call, target, m, sessions) for m in ordered]
+                    server.send_signal(signal.SIGTERM)
+                    assert await asyncio.to_thread(server.wait, 30) == 0
+                    async with sessions() as session:
+                        rows = [await session.get(ServerMessage, i) for i in ids]
+                    stamps = [r.message["timestamp"] for r in webhook.received]
+            assert [(row.status, row.attempts) for row in rows if row] == [("delivered", 1)] * 5
+            assert stamps == list(range(5))
+        finally:
+            jobs.install(None)
+            await producer.queue.disconnect()
+            if server.poll() is None:
+                server.kill()
