@@ -147,7 +147,7 @@ async def test_two_processes_send_each_message_once_and_one_calls_in_order(
             assert [s for s in stamps if s < 100] == list(range(10))
         finally:
             jobs.install(None)
-            await producer.queue.disconnect()
+            await producer.stop(grace_seconds=0)
             for server, _ in servers:
                 server.terminate()
             for server, _ in servers:
@@ -181,6 +181,6 @@ async def test_sigterm_sends_what_is_due_before_the_process_exits(
             assert stamps == list(range(5))
         finally:
             jobs.install(None)
-            await producer.queue.disconnect()
+            await producer.stop(grace_seconds=0)
             if server.poll() is None:
                 server.kill()

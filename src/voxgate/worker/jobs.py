@@ -20,7 +20,7 @@ from typing import Any
 import structlog
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
-from saq import Queue, Worker
+from saq import Job, Queue, Worker
 from saq.queue.redis import RedisQueue
 
 from voxgate.kit.time import utcnow
@@ -37,6 +37,25 @@ class _InProcessWorker(Worker):  # type: ignore[type-arg]
     SIGNALS = []  # noqa: RUF012  (SAQ reads it as a class attribute)
 
 
+class _Queue(RedisQueue):
+    """SAQ's Redis queue, waiting a second when Redis is unreachable: its workers otherwise
+    ask again at once, in a loop that keeps a core busy for as long as Redis is away."""
+
+    _away = False
+
+    async def dequeue(self, timeout: float = 0.0, poll_interval: float = 0.0) -> Job | None:
+        try:
+            job = await super().dequeue(timeout, poll_interval)
+        except RedisError as error:
+            if not self._away:
+                log.warning("job queue unreachable; retrying every second", error=str(error))
+            self._away = True
+            await asyncio.sleep(1.0)
+            return None
+        self._away = False
+        return job
+
+
 def at(moment: datetime | None) -> int:
     """SAQ's `scheduled`: whole epoch seconds, rounded up so a job never runs early; 0 (at
     once) for a moment already past."""
@@ -49,7 +68,7 @@ class Jobs:
     """One process's queue client and worker."""
 
     def __init__(self, url: str, prefix: str, functions: Sequence[tuple[str, JobFunction]]) -> None:
-        self.queue: Queue = RedisQueue(Redis.from_url(url), name=f"{prefix}jobs")
+        self.queue: Queue = _Queue(Redis.from_url(url), name=f"{prefix}jobs")
         self.worker = _InProcessWorker(
             self.queue, functions, concurrency=10,
             timers={"schedule": 1, "sweep": 60, "abort": 1, "worker_info": 10},
@@ -86,7 +105,8 @@ class Jobs:
                 while self.busy():
                     await asyncio.sleep(0.05)
         await self.worker.stop()  # its idle loops (dequeue, schedule, sweep) at once
-        await self.queue.disconnect()
+        with contextlib.suppress(RedisError):  # Redis gone: nothing left to close cleanly
+            await self.queue.disconnect()
 
 
 _jobs: tuple[Jobs, asyncio.AbstractEventLoop] | None = None
