@@ -28,6 +28,9 @@ from voxgate.kit.time import utcnow
 log = structlog.get_logger()
 JobFunction = Callable[..., Awaitable[None]]
 _KEEP_SECONDS = 60  # a finished job's record in Redis (for inspection only)
+# How long an idle worker's pop waits in Redis: under redis-py's 5 s socket timeout, which would
+# otherwise cut a pop that waits forever, and could cut it just as Redis hands it a job.
+_WAIT_SECONDS = 1.0
 _RETRIES = 3  # a job that raises (a database hiccup) runs again, a second later
 logging.getLogger("saq").setLevel(logging.WARNING)  # a line per job at INFO
 
@@ -70,7 +73,7 @@ class Jobs:
     def __init__(self, url: str, prefix: str, functions: Sequence[tuple[str, JobFunction]]) -> None:
         self.queue: Queue = _Queue(Redis.from_url(url), name=f"{prefix}jobs")
         self.worker = _InProcessWorker(
-            self.queue, functions, concurrency=10,
+            self.queue, functions, concurrency=10, dequeue_timeout=_WAIT_SECONDS,
             timers={"schedule": 1, "sweep": 60, "abort": 1, "worker_info": 10},
         )  # fmt: skip
 

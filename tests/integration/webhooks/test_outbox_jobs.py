@@ -22,6 +22,7 @@ from tests.integration.webhooks.test_outbox import (
     webhook,
 )
 from tests.support.databases import own_database
+from tests.support.logs import captured_log
 from tests.support.fake_webhook import FakeWebhook
 from tests.support.redis import fresh_prefix, redis_url
 from voxgate.db.models import ServerMessage
@@ -116,3 +117,18 @@ async def test_a_delivery_whose_job_was_lost_is_queued_again_by_the_sweep(
     row = await settled(sessions, delivery)
     assert (row.status, row.attempts) == ("delivered", 1)
     assert [r.message for r in webhook.received] == [MESSAGE]
+
+
+async def test_an_idle_worker_keeps_waiting_for_jobs_past_the_redis_socket_timeout(
+    sessions: Sessions, webhook: FakeWebhook, workers: list[QueuedDeliveries]
+) -> None:
+    # redis-py cuts a read after 5 s: a pop waiting longer would fail, and could lose a job.
+    with captured_log("warning") as log:
+        await asyncio.sleep(6.5)
+        target = {"url": webhook.url, "timeoutSeconds": 20.0, "headers": {}}
+        started = time.monotonic()
+        delivery = await enqueue(await new_org(sessions), None, target, MESSAGE, sessions)
+        row = await settled(sessions, delivery)
+    assert (row.status, row.attempts) == ("delivered", 1)
+    assert time.monotonic() - started < 1.5
+    assert [line["event"] for line in log.lines()] == []
