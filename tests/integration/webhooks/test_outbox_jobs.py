@@ -22,8 +22,8 @@ from tests.integration.webhooks.test_outbox import (
     webhook,
 )
 from tests.support.databases import own_database
-from tests.support.logs import captured_log
 from tests.support.fake_webhook import FakeWebhook
+from tests.support.logs import captured_log
 from tests.support.redis import fresh_prefix, redis_url
 from voxgate.db.models import ServerMessage
 from voxgate.kit.time import utcnow
