@@ -23,6 +23,7 @@ from voxgate.auth.keys import get_or_create_org, seed_key
 from voxgate.config import Settings, get_settings
 from voxgate.control.body_limit import BodyLimit
 from voxgate.control.call import bus, carriers, expiry, schedule
+from voxgate.control.call.outbound import SCHEDULED_CALL
 from voxgate.control.call.runner import live_calls
 from voxgate.control.drain import drain
 from voxgate.control.health import router as health
@@ -38,9 +39,29 @@ from voxgate.observability.prometheus import PrometheusObserver
 from voxgate.observability.router import metrics_router
 from voxgate.telephony.router import CARRIERS
 from voxgate.telephony.router import router as telephony
-from voxgate.webhooks.outbox import Outbox
+from voxgate.webhooks.outbox import SEND, Outbox
+from voxgate.webhooks.queued import QueuedDeliveries
+from voxgate.worker import jobs
 
 log = structlog.get_logger()
+
+
+def _background(
+    settings: Settings, outbox: Outbox, deliveries: QueuedDeliveries
+) -> list[asyncio.Task[None]]:
+    """What runs beside the requests: the sweeps, and server messages and scheduled calls, on
+    polling loops in one process or as jobs on a shared queue (worker/jobs.py)."""
+    timeout = settings.websocket_connect_timeout_seconds
+    ring_timeout = settings.phone_ring_timeout_seconds
+    tasks = [asyncio.create_task(expiry.expire_queued(timeout, live_calls, ring_timeout))]
+    tasks.append(asyncio.create_task(schedule.dial_scheduled()))  # schedulePlan's calls
+    if (queue := jobs.current()) is None:
+        # Server messages go out from the database: pending ones left by the last run first.
+        tasks.append(asyncio.create_task(outbox.run()))
+    else:
+        tasks.append(asyncio.create_task(queue.start()))
+        tasks.append(asyncio.create_task(deliveries.run()))
+    return tasks
 
 
 async def _bootstrap(settings: Settings) -> None:
@@ -111,19 +132,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await _bootstrap(settings)
         if settings.redis_url:  # several processes: one connection pool for this one
             await bus.start(settings.redis_url, settings.redis_prefix)
-        timeout = settings.websocket_connect_timeout_seconds
-        await expiry.recover(timeout)
-        ring_timeout = settings.phone_ring_timeout_seconds
-        sweeper = asyncio.create_task(expiry.expire_queued(timeout, live_calls, ring_timeout))
-        scheduler = asyncio.create_task(schedule.dial_scheduled())  # schedulePlan's calls
-        # Server messages go out from the database: pending ones left by the last run first.
+        await expiry.recover(settings.websocket_connect_timeout_seconds)
         drain.outbox = Outbox()
-        outbox = asyncio.create_task(drain.outbox.run())
+        deliveries = QueuedDeliveries(drain.outbox)
+        if settings.redis_url:  # this process's worker of the queue every process shares
+            functions: list[tuple[str, jobs.JobFunction]] = [
+                (SEND, deliveries.send),
+                (SCHEDULED_CALL, schedule.take_due),
+            ]
+            jobs.install(jobs.Jobs(settings.redis_url, settings.redis_prefix, functions))
+        tasks = _background(settings, drain.outbox, deliveries)
         yield
-        for task in (sweeper, scheduler, outbox):
+        if (queue := jobs.current()) is not None:
+            await queue.stop()  # lets the jobs under way finish (10 s at most)
+            jobs.install(None)
+        for task in tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await drain.outbox.close()
         await bus.stop()
 
     app = FastAPI(

@@ -111,10 +111,11 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(
         default=None,
         description="Redis shared by several `voxgate serve` processes (redis://host:6379/0): "
-        "a live call's control and listen URLs then work on any of them. Unset: one process.",
+        "a live call's control and listen URLs then work on any of them, and server messages "
+        "and scheduled calls are jobs of a queue there (worker/jobs.py). Unset: one process.",
     )
     redis_prefix: str = Field(
-        default="voxgate:", description="Prefix of voxgate's Redis channel names."
+        default="voxgate:", description="Prefix of voxgate's Redis channel and queue names."
     )
     log_level: str = "info"
     log_format: Literal["console", "json"] = Field(

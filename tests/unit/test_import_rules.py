@@ -12,7 +12,7 @@ ALLOWED: dict[str, set[str]] = {
     "wire": {"kit"},
     "db": {"kit"},
     "auth": {"db", "kit"},
-    "webhooks": {"db", "wire", "kit"},
+    "webhooks": {"db", "wire", "kit", "worker"},  # a delivery is a job, with a queue
     "worker": {"db", "wire", "kit"},
     "engine": {"wire", "kit"},
     "control": {"engine", "webhooks", "worker", "auth", "db", "wire", "kit"},

@@ -21,6 +21,7 @@ from voxgate.control.call.server_messages import WRITES
 from voxgate.control.drain import drain
 from voxgate.engine.after_call import AFTER_CALL
 from voxgate.engine.session import STOPPED
+from voxgate.worker import jobs
 
 # How long each clean-up step may take once the grace period is over.
 _ENDING_SECONDS = 30.0
@@ -72,7 +73,12 @@ async def _flush() -> None:
             for pending in (AFTER_CALL, WRITES):
                 while pending:
                     await asyncio.wait(set(pending))
-            if drain.outbox is not None:
+            while drain.outbox is not None:
                 await drain.outbox.flush()
+                # With a queue, this process's jobs hold the deliveries they are sending (and
+                # pass their call's next on to the queue): wait for them, then flush again.
+                if (queue := jobs.current()) is None or not queue.busy():
+                    break
+                await asyncio.sleep(0.1)
     except TimeoutError:
         log.error("server messages not all sent before exit; they go at the next start")

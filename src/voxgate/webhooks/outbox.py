@@ -9,13 +9,17 @@ Several processes may run the outbox on one database (issue 6): a sender claims 
 before sending it (`_claim`: one conditional UPDATE, so only one process wins it) by pushing its
 `next_attempt_at` past the time the attempt can take, and none starts on a call's delivery while
 another of the same call is out (claimed, never attempted): one call's stay in order. A sender
-that dies mid-attempt leaves its claim to run out; another sends the delivery then.
+that dies mid-attempt leaves its claim to run out; another sends the delivery then. A delivery
+waits, too, while an earlier one of its call has not had its first attempt.
+
+With a job queue (`VOXGATE_REDIS_URL`, worker/jobs.py) the loop does not run: each stored
+delivery is a job (webhooks/queued.py), under the same claims.
 """
 
 import asyncio
 import contextlib
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -34,11 +38,15 @@ from voxgate.telemetry import WebhookOutcome
 from voxgate.webhooks.auth import headers
 from voxgate.webhooks.oauth2 import TokenError, answered, bearer_token
 from voxgate.webhooks.target import Target
+from voxgate.worker.jobs import at, current
 
 Sessions = async_sessionmaker[AsyncSession]
 log = structlog.get_logger()
 _BATCH = 100
 _CLAIM_MARGIN = 10.0  # seconds a claim outlasts the attempt's timeouts
+SEND = "server-message"  # the job (webhooks/queued.py)
+# A job outlasts the longest claim (`timeoutSeconds` is at most 300).
+JOB_SECONDS = 2 * 300 + 2 * _CLAIM_MARGIN
 
 
 def _call_out(call_id: Any) -> Any:
@@ -48,6 +56,24 @@ def _call_out(call_id: Any) -> Any:
         out.call_id == call_id, out.status == "pending",
         out.attempts == 0, out.next_attempt_at > utcnow(),
     )  # fmt: skip
+
+
+def _behind(row: ServerMessage) -> Any:
+    """An earlier delivery of the row's call has not had its first attempt: it goes first."""
+    earlier = aliased(ServerMessage)
+    return exists().where(
+        earlier.call_id == row.call_id, earlier.status == "pending",
+        earlier.attempts == 0, earlier.created_at < row.created_at,
+    )  # fmt: skip
+
+
+async def queue_delivery(delivery_id: str, due: datetime | None, after: str = "") -> None:
+    """The delivery's job at `due` (a no-op without a queue). One job per due time: a second
+    asking for the same one is refused by its key; `after` names a different asker."""
+    jobs = current()
+    if jobs is not None:
+        key = f"{SEND}:{delivery_id}:{at(due)}{after}"
+        await jobs.enqueue(SEND, key, due, JOB_SECONDS, delivery=delivery_id)
 
 
 async def enqueue(
@@ -62,7 +88,8 @@ async def enqueue(
         )  # fmt: skip
         session.add(row)
         await session.commit()
-        return row.id
+    await queue_delivery(row.id, None)
+    return row.id
 
 
 async def _post(client: httpx.AsyncClient, row: ServerMessage) -> tuple[int | None, str | None]:
@@ -94,12 +121,12 @@ class Outbox:
         self._tasks: set[asyncio.Task[None]] = set()
         self._client: httpx.AsyncClient | None = None
 
-    def _db(self) -> Sessions:
+    def sessions(self) -> Sessions:
         return self._sessions or get_sessionmaker()
 
     async def tick(self) -> list[asyncio.Task[None]]:
         """Starts sending what is due now; returns the sends started."""
-        async with self._db()() as session:
+        async with self.sessions()() as session:
             due = await session.execute(
                 select(ServerMessage.id, ServerMessage.call_id)
                 .where(ServerMessage.status == "pending", ServerMessage.next_attempt_at <= utcnow())
@@ -137,25 +164,26 @@ class Outbox:
     async def _send_all(self, key: str, ids: list[str]) -> None:
         try:
             for delivery_id in ids:
-                await self._send(delivery_id)
+                await self.send(delivery_id)
         except Exception:
             log.exception("server message delivery failed", delivery=ids)
         finally:
             self._busy.discard(key)
 
-    async def _send(self, delivery_id: str) -> None:
+    async def send(self, delivery_id: str) -> ServerMessage | None:
+        """One attempt, if this process wins the delivery: the row as recorded, else None."""
         if self._client is None:
             self._client = guarded_client()
-        async with self._db()() as session:
+        async with self.sessions()() as session:
             row = await session.get(ServerMessage, delivery_id)
         if row is None or row.status != "pending" or not await self._claim(row):
-            return
+            return None
         # No connection is held while the webhook server takes its time.
         code, error = await _post(self._client, row)
-        async with self._db()() as session:
+        async with self.sessions()() as session:
             row = await session.get(ServerMessage, delivery_id)
             if row is None:
-                return
+                return None
             row.attempts += 1
             row.last_status_code, row.last_error = code, error
             row.updated_at = utcnow()
@@ -172,17 +200,41 @@ class Outbox:
                 row.next_attempt_at = utcnow() + timedelta(seconds=delay)
             await session.commit()
         telemetry.observer().webhook(row.type, outcome)
+        if row.status == "pending":  # its retry's job (with a queue)
+            await queue_delivery(row.id, row.next_attempt_at)
+        await self._unblock(row)
+        return row
+
+    async def _unblock(self, row: ServerMessage) -> None:
+        """With a queue: the call's deliveries this attempt held up get a job (theirs may have
+        run meanwhile, found this one ahead and left it the turn)."""
+        if current() is None or row.call_id is None:
+            return
+        async with self.sessions()() as session:
+            due = await session.execute(
+                select(ServerMessage.id, ServerMessage.attempts)
+                .where(ServerMessage.call_id == row.call_id, ServerMessage.status == "pending")
+                .where(ServerMessage.next_attempt_at <= utcnow())
+                .order_by(ServerMessage.created_at)
+            )
+            waiting = list(due)
+        first = next((delivery for delivery, attempts in waiting if attempts == 0), None)
+        for delivery, attempts in waiting:
+            if attempts > 0 or delivery == first:  # retries due, and the next first attempt
+                await queue_delivery(delivery, None, after=f":after:{row.id}:{row.attempts}")
 
     async def _claim(self, row: ServerMessage) -> bool:
         """Whether this process won the delivery (another may be sending it, or its call's)."""
         timeout = float(row.target.get("timeoutSeconds") or 20)
         now = utcnow()
-        async with self._db()() as session:
+        async with self.sessions()() as session:
             claimed = await session.scalar(
                 update(ServerMessage)
                 .where(ServerMessage.id == row.id, ServerMessage.status == "pending")
                 .where(ServerMessage.next_attempt_at <= now)
-                .where(~_call_out(row.call_id) if row.call_id is not None else true())
+                .where(
+                    ~_call_out(row.call_id) & ~_behind(row) if row.call_id is not None else true()
+                )
                 # Long enough for a token request and the post, each up to the timeout.
                 .values(next_attempt_at=now + timedelta(seconds=2 * timeout + _CLAIM_MARGIN))
                 .returning(ServerMessage.id)
@@ -201,9 +253,14 @@ class Outbox:
                     log.exception("sending server messages failed")
                 await asyncio.sleep(interval)
         finally:
-            for task in list(self._tasks):
-                task.cancel()
-            with contextlib.suppress(Exception):
-                await asyncio.gather(*self._tasks, return_exceptions=True)
-            if self._client is not None:
-                await self._client.aclose()
+            await self.close()
+
+    async def close(self) -> None:
+        """Stops the sends under way and closes the HTTP client."""
+        for task in list(self._tasks):
+            task.cancel()
+        with contextlib.suppress(Exception):
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None

@@ -14,9 +14,12 @@ from voxgate.db.models import Call as CallRow
 from voxgate.errors import BadRequest
 from voxgate.kit.time import utcnow
 from voxgate.wire.overrides import deep_merge
+from voxgate.worker.jobs import current
 
 LATEST_BEFORE_EARLIEST = "schedulePlan.latestAt must be later than schedulePlan.earliestAt"
 LATEST_PASSED = "schedulePlan.latestAt has passed: the call can no longer be placed"
+SCHEDULED_CALL = "scheduled-call"  # the job
+_JOB_SECONDS = 60.0  # reading the call and asking its carrier to dial
 
 
 def _moment(value: str) -> datetime:
@@ -34,6 +37,20 @@ def scheduled(data: Document) -> bool:
     if plan.get("latestAt") and _moment(plan["latestAt"]) <= utcnow():
         raise BadRequest(LATEST_PASSED)
     return earliest > utcnow()
+
+
+async def queue_call(call_id: str, data: Document) -> None:
+    """A scheduled call's jobs (schedule.py's `take_due`) at `earliestAt` and `latestAt`, when
+    there is a job queue. The keys name the moments: queueing them again adds nothing."""
+    jobs = current()
+    plan = data.get("schedulePlan")
+    if jobs is None or not isinstance(plan, dict):
+        return
+    for field in ("earliestAt", "latestAt"):
+        if isinstance(plan.get(field), str):
+            moment = _moment(plan[field])
+            key = f"{SCHEDULED_CALL}:{call_id}:{moment.timestamp()}"
+            await jobs.enqueue(SCHEDULED_CALL, key, moment, _JOB_SECONDS, call=call_id)
 
 
 def with_customer(data: Document, customer: Any) -> Document:
@@ -62,6 +79,7 @@ async def _one(
     # Committed before dialing: the carrier's callbacks and media stream look the call up.
     await repo.session.commit()
     if record["status"] == "scheduled":
+        await queue_call(row.id, record)  # its dial, with a job queue
         return shown(render_envelope(row))
     return shown(await dial(row, number))
 

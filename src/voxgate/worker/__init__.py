@@ -1,0 +1,1 @@
+"""Jobs on a Redis-backed job library (SAQ) when `VOXGATE_REDIS_URL` is set: docs/jobs.md."""
