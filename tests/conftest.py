@@ -29,7 +29,8 @@ from fastapi import FastAPI  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine  # noqa: E402
 
-from tests.e2e.phone import NUMBER  # noqa: E402
+from tests.e2e.phone import NUMBER, TELNYX_NUMBER  # noqa: E402
+from tests.support.fake_telnyx import FakeTelnyx, fake_telnyx  # noqa: E402
 from tests.support.fake_twilio import FakeTwilio, fake_twilio  # noqa: E402
 from tests.support.server import LiveServer  # noqa: E402
 from voxgate.app import create_app  # noqa: E402
@@ -116,6 +117,23 @@ async def twilio(
     async with fake_twilio(live_server.url, get_settings().public_url) as fake:
         fake.add_number(NUMBER)
         monkeypatch.setenv("VOXGATE_TWILIO_API_URL", fake.url)
+        get_settings.cache_clear()
+        try:
+            yield fake
+        finally:
+            monkeypatch.undo()
+            get_settings.cache_clear()
+
+
+@pytest.fixture
+async def telnyx(
+    live_server: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[FakeTelnyx]:
+    """The Telnyx fake (tests/support/fake_telnyx.py), on this test's event loop, with one
+    number (`TELNYX_NUMBER`) on its account, and voxgate pointed at it."""
+    async with fake_telnyx(live_server.url, get_settings().public_url) as fake:
+        fake.add_number(TELNYX_NUMBER)
+        monkeypatch.setenv("VOXGATE_TELNYX_API_URL", fake.url)
         get_settings.cache_clear()
         try:
             yield fake

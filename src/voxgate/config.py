@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     twilio_api_url: str = Field(
         default="https://api.twilio.com", description="Twilio's REST API root (scheme and host)."
     )
+    telnyx_api_url: str = Field(
+        default="https://api.telnyx.com", description="Telnyx's REST API root (scheme and host)."
+    )
     # Limits and shutdown (issue 6).
     max_concurrent_calls_per_org: int | None = Field(
         default=None,

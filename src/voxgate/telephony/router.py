@@ -3,10 +3,16 @@
 from fastapi import APIRouter
 
 from voxgate.control.call.carriers import Carrier
+from voxgate.telephony.telnyx.carrier import TelnyxCarrier
+from voxgate.telephony.telnyx.router import router as telnyx
 from voxgate.telephony.twilio.carrier import TwilioCarrier
 from voxgate.telephony.twilio.router import router as twilio
 
 router = APIRouter(include_in_schema=False)  # carriers' callbacks are not part of Vapi's API
 router.include_router(twilio)
+router.include_router(telnyx)
 
-CARRIERS: dict[str, Carrier] = {"twilio": TwilioCarrier()}  # by phone number `provider`
+CARRIERS: dict[str, Carrier] = {  # by phone number `provider`
+    "twilio": TwilioCarrier(),
+    "telnyx": TelnyxCarrier(),
+}

@@ -1,0 +1,102 @@
+"""A call to an imported number, as every carrier receives it (VAPI-BEHAVIOUR §4.2): the call is
+stored `inboundPhoneCall` and, by what the number names,
+
+- an assistant or squad (static routing), or a server to ask for one (the number's, then the
+  org's: `assistant-request` when the media stream connects, runner.py): the call is `ringing`
+  and the carrier is to connect its audio to voxgate's media stream — unless the org has no call
+  left under its concurrent-call limit (concurrency.py): then it is stored ended
+  `call.start.error-subscription-concurrency-limit-reached` and hung up on;
+- neither: the call is stored ended, `call-start-error-neither-assistant-nor-server-set`, and
+  the caller is sent to the number's `fallbackDestination` when it has one, or hung up on. The
+  reason stays the same when forwarded: it says why no assistant answered.
+
+The carrier (telephony/<carrier>/inbound.py) checks its signature first and turns the `Answer`
+into its own instructions (TwiML, call-control commands).
+"""
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from voxgate import telemetry
+from voxgate.control.call.assistant_request import NO_SERVER
+from voxgate.control.call.concurrency import OverConcurrencyLimit, check_concurrency
+from voxgate.control.call.phone_number import number_server
+from voxgate.control.call.service import kind as calls
+from voxgate.control.call.service import monitor_fields, org_has_server
+from voxgate.control.crud import Document, Repository
+from voxgate.db.base import new_id
+from voxgate.db.models import Assistant as AssistantRow
+from voxgate.db.models import Call as CallRow
+from voxgate.db.models import PhoneNumber as PhoneNumberRow
+from voxgate.kit.time import iso, utcnow
+
+REPLAYED = "This call has been received already."
+ROUTED = ("assistantId", "squadId")  # static routing: no `assistant-request`
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the carrier is to do with the call: connect it to the media stream of `call_id`,
+    hang up, or transfer the caller to `fallback`."""
+
+    action: Literal["stream", "hang-up", "transfer"]
+    call_id: str
+    fallback: Document | None = None
+
+
+async def received(session: AsyncSession, org_id: str, provider_id: str) -> bool:
+    """Whether the org has a call with this carrier id already (a replayed webhook)."""
+    query = select(CallRow.id).where(
+        CallRow.org_id == org_id, CallRow.data["phoneCallProviderId"].as_string() == provider_id
+    )
+    return (await session.scalar(query.limit(1))) is not None
+
+
+async def _monitor(session: AsyncSession, number: PhoneNumberRow, call_id: str) -> Document:
+    """The call's `monitor`, as `POST /call` hands it out (the saved assistant's `monitorPlan`
+    may turn either URL off)."""
+    plan: dict[str, Any] = {}
+    if assistant_id := number.data.get("assistantId"):
+        assistant = await session.get(AssistantRow, assistant_id)
+        if assistant is not None and assistant.org_id == number.org_id:
+            plan = assistant.data.get("monitorPlan") or {}
+    return monitor_fields(call_id, plan)
+
+
+async def receive(
+    session: AsyncSession, number: PhoneNumberRow, provider: str, provider_id: str, caller: str
+) -> Answer:
+    """Stores the call (uncommitted: the caller commits) and says how to answer it."""
+    call_id, routed = new_id(), {k: number.data[k] for k in ROUTED if number.data.get(k)}
+    call: Document = {
+        "type": "inboundPhoneCall",
+        "phoneNumberId": number.id,
+        "customer": {"number": caller},
+        "phoneCallProvider": provider,
+        "phoneCallTransport": "pstn",
+        "phoneCallProviderId": provider_id,
+        "cost": 0,
+        **routed,
+    }
+    repository = Repository(session, calls, number.org_id)
+
+    async def ended(reason: str) -> None:
+        changes = {"status": "ended", "endedReason": reason, "endedAt": iso(utcnow())}
+        await repository.create({**call, **changes}, id=call_id)
+        telemetry.observer().call_ended(reason)
+
+    if routed or number_server(number.data) or await org_has_server(session, number.org_id):
+        try:
+            await check_concurrency(session, number.org_id)
+        except OverConcurrencyLimit as refused:  # the org's calls are all taken: not answered
+            await ended(refused.ended_reason)
+            return Answer("hang-up", call_id)
+        monitor = await _monitor(session, number, call_id)
+        await repository.create({**call, "status": "ringing", **monitor}, id=call_id)
+        return Answer("stream", call_id)
+    await ended(NO_SERVER)
+    fallback = number.data.get("fallbackDestination")
+    return Answer("transfer", call_id, fallback) if fallback else Answer("hang-up", call_id)
