@@ -6,7 +6,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from voxgate.control.call.phone_number import call_phone_number
 from voxgate.control.crud import Document
 from voxgate.db.models import Call as CallRow
 from voxgate.db.models import Credential as CredentialRow
@@ -38,8 +37,12 @@ async def call_and_credential(
         row = await session.scalar(query.limit(1))
         if row is None:
             return None
-        number = await call_phone_number(row.org_id, row.data)
-        credential = await credential_of(session, row.org_id, number or {})
+        # One session: SQLite's sessions each hold the write lock (db/session.py), so a second
+        # one opened inside this one (`call_phone_number`'s) would wait for it forever.
+        number = await session.get(PhoneNumberRow, str(row.data.get("phoneNumberId")))
+        if number is None or number.org_id != row.org_id:
+            return None
+        credential = await credential_of(session, row.org_id, number.data)
     return (row, credential) if credential is not None else None
 
 
