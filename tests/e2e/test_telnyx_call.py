@@ -13,22 +13,26 @@ import pytest
 from tests.e2e.conftest import REPLY
 from tests.e2e.fake_llm import FakeLLM
 from tests.e2e.phone import CUSTOMER, TELNYX_NUMBER, import_telnyx_number
-from tests.e2e.test_assistant_request import set_org_server
+from tests.e2e.test_assistant_request import heard, set_org_server
 from tests.e2e.test_outbound_call import assistant_id, pcm_8k, sounds_like, stored, text_of
-from tests.e2e.test_websocket_call import GREETING, ended
+from tests.e2e.test_phone_call import ask, pcm16k
+from tests.e2e.test_websocket_call import GREETING, PROMPT, ended, fake_model
 from tests.support.fake_telnyx import API_KEY, FakeCall, FakeTelnyx, new_id
 from tests.support.fake_webhook import fake_webhook
 from tests.support.reference import assert_matches
+from tests.support.server import LiveServer
 
 pytestmark = pytest.mark.db
 PUBLIC = "https://voxgate.test"
 
 
-async def place(client: httpx.AsyncClient, telnyx: FakeTelnyx, llm: FakeLLM) -> dict[str, Any]:
+async def place(
+    client: httpx.AsyncClient, telnyx: FakeTelnyx, llm: FakeLLM, **assistant: Any
+) -> dict[str, Any]:
     """A call of the front desk from the imported Telnyx number to `CUSTOMER`, created."""
     number = await import_telnyx_number(client, telnyx.public_key)
     body = {
-        "assistantId": await assistant_id(client, llm),
+        "assistantId": await assistant_id(client, llm, **assistant),
         "phoneNumberId": number["id"],
         "customer": {"number": CUSTOMER},
     }
@@ -167,6 +171,28 @@ async def test_a_dial_telnyx_refuses_is_a_400_and_leaves_no_call(
     assert (await client.get("/call")).json() == []
 
 
+async def test_a_transfer_hands_the_call_to_telnyx_and_ends_it_forwarded(
+    client: httpx.AsyncClient, live_server: LiveServer, llm: FakeLLM, telnyx: FakeTelnyx
+) -> None:
+    desk = {"type": "number", "number": "+14155550100", "callerId": TELNYX_NUMBER,
+            "message": "Putting you through to the front desk now."}  # fmt: skip
+    llm.tool_calls = [("transferCall", {"destination": desk["number"]})]
+    tools = [{"type": "transferCall", "destinations": [desk]}]
+    model = fake_model(llm, messages=[{"role": "system", "content": PROMPT}], tools=tools)
+    call = await place(client, telnyx, llm, model=model)
+    phone = await dialed(telnyx)
+    await phone.answer()
+    await quiet(phone, 0)
+    asked = await ask(live_server, call["id"], "Can I talk to a person?")
+    done = await ended(client, call["id"])
+    assert done["endedReason"] == "assistant-forwarded-call"
+    assert done["destination"] == desk
+    assert phone.commanded("transfer") == [{"to": desk["number"], "from": TELNYX_NUMBER}]
+    assert phone.commanded("hangup") == []  # the transfer took the call: nothing to hang up
+    words = heard(await pcm16k(phone.heard_since(asked))).lower()
+    assert "front" in words, words  # the caller heard the words before the transfer
+
+
 # Inbound.
 
 
@@ -210,6 +236,27 @@ async def test_a_call_to_a_number_with_an_assistant_is_answered_by_it(
 async def _heard_something(phone: FakeCall) -> None:
     while not phone.heard:
         await asyncio.sleep(0.05)
+
+
+async def test_a_number_without_an_assistant_asks_its_server(
+    client: httpx.AsyncClient, telnyx: FakeTelnyx, llm: FakeLLM
+) -> None:
+    assistant = {"name": "Night desk", "firstMessage": "Good evening.", "model": fake_model(llm)}
+    with fake_webhook() as webhook:
+        webhook.answers["assistant-request"] = {"assistant": assistant}
+        await import_telnyx_number(client, telnyx.public_key, server={"url": webhook.url})
+        phone, _ = await telnyx.ring(TELNYX_NUMBER, CUSTOMER)
+        await asyncio.wait_for(_heard_something(phone), 20)
+        await quiet(phone, 0)
+        assert sounds_like(text_of(phone.heard_since(0)), "Good evening.")
+        [sent] = webhook.of_type("assistant-request")
+        assert sent.message["customer"] == {"number": CUSTOMER}
+        shown = sent.message["phoneNumber"]
+        assert (shown["provider"], shown["number"]) == ("telnyx", TELNYX_NUMBER)
+        assert API_KEY.encode() not in sent.body
+    await phone.hang_up()
+    done = await ended(client, (await only_call(client))["id"])
+    assert (done["assistant"]["name"], done["endedReason"]) == ("Night desk", "customer-ended-call")
 
 
 async def test_a_number_with_no_assistant_and_no_server_sends_the_caller_to_its_fallback(

@@ -105,3 +105,29 @@ async def test_telnyx_unreachable_is_a_502_and_nothing_is_stored(
     assert response.status_code == 502, response.text
     assert response.json()["message"].startswith("Telnyx could not be reached")
     assert (await client.get("/credential")).json() == []
+
+
+async def test_a_rotated_key_keeps_the_application_and_its_numbers(
+    client: httpx.AsyncClient, telnyx: FakeTelnyx
+) -> None:
+    number = await import_telnyx_number(client, telnyx.public_key)
+    [credential] = (await client.get("/credential")).json()
+    application = credential["telnyxApplicationId"]
+    telnyx.api_key = "KEY-rotated"
+    path = f"/credential/{credential['id']}"
+    rotated = await client.patch(path, json={"apiKey": "KEY-rotated"})
+    assert rotated.status_code == 200, rotated.text
+    assert rotated.json()["telnyxApplicationId"] == application
+    assert list(telnyx.applications) == [application]  # none made
+    pointed = telnyx.requests[-1]
+    assert (pointed.method, pointed.path) == (
+        "PATCH",
+        f"/v2/call_control_applications/{application}",
+    )
+    assert pointed.body["webhook_event_url"] == INBOUND_URL and pointed.api_key == "KEY-rotated"
+    assert telnyx.numbers[TELNYX_NUMBER]["connection_id"] == application
+    assert (await client.get(f"/phone-number/{number['id']}")).status_code == 200
+
+    refused = await client.patch(path, json={"apiKey": "KEY-wrong"})
+    assert refused.status_code == 400
+    assert (await client.get(path)).json()["apiKey"] == rotated.json()["apiKey"]

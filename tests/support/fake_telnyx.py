@@ -130,7 +130,12 @@ class FakeCall:
         }
         await self.ws.send(
             json.dumps(
-                {"event": "start", "sequence_number": "1", "start": start, "stream_id": self.stream_id}
+                {
+                    "event": "start",
+                    "sequence_number": "1",
+                    "start": start,
+                    "stream_id": self.stream_id,
+                }
             )
         )
         self._reader = asyncio.create_task(self._read())
@@ -141,7 +146,9 @@ class FakeCall:
             async for text in self.ws:
                 event = json.loads(text)
                 if event.get("event") == "media":
-                    self.heard.append((time.monotonic(), base64.b64decode(event["media"]["payload"])))
+                    self.heard.append(
+                        (time.monotonic(), base64.b64decode(event["media"]["payload"]))
+                    )
                 else:
                     self.events.append(event)
         self.stream_closed.set()
@@ -195,9 +202,11 @@ class FakeTelnyx:
         self.requests: list[Request_] = []
         self.refuse_dial: tuple[int, str] | None = None  # (status, detail) for the next dial
         self.dialed: asyncio.Queue[FakeCall] = asyncio.Queue()
+        self.tasks: list[asyncio.Task[None]] = []  # what a command set going (webhooks, streams)
         self.url = ""
         self.app = FastAPI()
         self.app.post("/v2/call_control_applications")(self._create_application)
+        self.app.patch("/v2/call_control_applications/{application_id}")(self._update_application)
         self.app.get("/v2/phone_numbers")(self._list_numbers)
         self.app.patch("/v2/phone_numbers/{number_id}")(self._update_number)
         self.app.post("/v2/calls")(self._create_call)
@@ -254,7 +263,9 @@ class FakeTelnyx:
         """An inbound call to one of the account's numbers: `call.initiated` to the webhook of
         the application the number is assigned to (voxgate answers with a command)."""
         application = self.applications[self.numbers[to]["connection_id"]]
-        call = FakeCall(self, new_id("v3:"), to, from_, "incoming", application["webhook_event_url"])
+        call = FakeCall(
+            self, new_id("v3:"), to, from_, "incoming", application["webhook_event_url"]
+        )
         self.calls[call.call_control_id] = call
         return call, await call.event("call.initiated")
 
@@ -286,6 +297,15 @@ class FakeTelnyx:
         application = {"id": new_id(""), "record_type": "call_control_application", **body}
         self.applications[application["id"]] = application
         return JSONResponse({"data": application}, status_code=201)
+
+    async def _update_application(self, request: Request, application_id: str) -> JSONResponse:
+        if not await self._keep(request):
+            return self._unauthorized()
+        application = self.applications.get(application_id)
+        if application is None:
+            return self._error(404, "10005", "Resource not found", "Application not found.")
+        application.update(self.requests[-1].body)
+        return JSONResponse({"data": application})
 
     async def _list_numbers(self, request: Request) -> JSONResponse:
         if not await self._keep(request):
@@ -335,14 +355,13 @@ class FakeTelnyx:
             return self._error(422, "90018", "Call has already ended", "Call has already ended")
         body = self.requests[-1].body
         call.commands.append((action, body))
-        loop = asyncio.get_running_loop()
         if action == "answer":
             call.state, call.stream_url = "answered", body.get("stream_url")
             call.webhook_url = body.get("webhook_url") or call.webhook_url
-            loop.create_task(self._answered(call))
+            self.tasks.append(asyncio.create_task(self._answered(call)))
         elif action in ("hangup", "transfer"):
             # Hung up, or handed to another party: either way the stream stops.
-            loop.create_task(self._taken(call, action))
+            self.tasks.append(asyncio.create_task(self._taken(call, action)))
         return JSONResponse({"data": {"result": "ok"}})
 
     async def _answered(self, call: FakeCall) -> None:
@@ -370,6 +389,8 @@ async def fake_telnyx(live_url: str, public_url: str) -> AsyncIterator[FakeTelny
     try:
         yield fake
     finally:
+        for task in fake.tasks:
+            task.cancel()
         for call in fake.calls.values():
             if call.ws is not None:
                 await call.ws.close()

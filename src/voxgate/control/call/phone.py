@@ -101,7 +101,11 @@ def phone_fields(number: Document) -> Document:
     }
 
 
-FAILED_TO_CONNECT = {"twilio": "twilio-failed-to-connect-call"}
+FAILED_TO_CONNECT = {
+    "twilio": "twilio-failed-to-connect-call",
+    # Vapi has no Telnyx reason: its Telnyx numbers are dialled over SIP, and fail as such.
+    "telnyx": "call.in-progress.error-sip-outbound-call-failed-to-connect",
+}
 
 
 def failed_to_connect(number: Document) -> str:

@@ -1,7 +1,7 @@
 """Telnyx's v2 REST API (call control, numbers, applications) for one account's API key.
 
-Plain httpx through the SSRF-guarded client, like every fetch voxgate makes: the few JSON
-requests below need nothing Telnyx's own library adds. The API root is
+Plain httpx through the SSRF-guarded client (its host allowed: the operator set it): the few
+JSON requests below need nothing Telnyx's own library adds. The API root is
 `VOXGATE_TELNYX_API_URL` (Telnyx's own by default, a fake on loopback in the tests). Every
 failure, Telnyx's refusal or an unreachable API, is a `TelnyxError` (a `CarrierError`) in
 Telnyx's own words (its `errors[0].detail`, else `title`).
@@ -13,7 +13,7 @@ import httpx
 
 from voxgate.config import get_settings
 from voxgate.control.call.carriers import CarrierError
-from voxgate.kit.urls import guarded_client
+from voxgate.kit.urls import Allowlist, configured_allowlist, guarded_client
 
 TIMEOUT_SECONDS = 10.0
 ALREADY_ENDED = "90018"  # Telnyx's error code for a command to a call that has ended
@@ -25,6 +25,13 @@ class TelnyxError(CarrierError):
     def __init__(self, message: str, status: int | None = None, code: str = "") -> None:
         super().__init__(message, status)
         self.code = code
+
+
+def _operators(root: str) -> Allowlist:
+    """The configured allowlist and the API's own host: `VOXGATE_TELNYX_API_URL` is the
+    operator's, never refused (like `VOXGATE_TWILIO_API_URL`), even on a private network."""
+    allowed = configured_allowlist()
+    return Allowlist(allowed.hosts | {httpx.URL(root).host.lower()}, allowed.networks)
 
 
 def _refusal(response: httpx.Response) -> TelnyxError:
@@ -51,10 +58,11 @@ class TelnyxRest:
         params: dict[str, str] | None = None,
     ) -> Any:
         """The response's `data`."""
-        url = get_settings().telnyx_api_url.rstrip("/") + path
+        root = get_settings().telnyx_api_url.rstrip("/")
         headers = {"Authorization": f"Bearer {self._api_key}", "Accept": "application/json"}
+        url = root + path
         try:
-            async with guarded_client(timeout=TIMEOUT_SECONDS) as client:
+            async with guarded_client(_operators(root), timeout=TIMEOUT_SECONDS) as client:
                 response = await client.request(
                     method, url, json=body, params=params, headers=headers
                 )
@@ -78,6 +86,18 @@ class TelnyxRest:
         }
         data = await self._send("POST", "/v2/call_control_applications", body)
         return str(data["id"])
+
+    async def point_application(self, application_id: str, name: str, webhook_url: str) -> bool:
+        """Points the account's application at `webhook_url`; False when the account has no
+        such application."""
+        body = {"application_name": name, "webhook_event_url": webhook_url}
+        try:
+            await self._send("PATCH", f"/v2/call_control_applications/{application_id}", body)
+        except TelnyxError as error:
+            if error.status == 404:
+                return False
+            raise
+        return True
 
     async def find_number(self, phone_number: str) -> str | None:
         """The id of this account's number `phone_number`, or None when it holds no such."""

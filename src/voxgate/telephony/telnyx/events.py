@@ -21,6 +21,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
+from voxgate.control.call.phone import FAILED_TO_CONNECT as FAILED
 from voxgate.control.call.progress import advance
 from voxgate.control.call.runner import live_calls
 from voxgate.control.call.unrun import end_unrun, tell
@@ -32,7 +33,7 @@ from voxgate.telephony.telnyx.inbound import answer_call
 from voxgate.telephony.telnyx.urls import EVENTS_PATH, INBOUND_PATH
 
 router = APIRouter()
-FAILED_TO_CONNECT = "call.in-progress.error-sip-outbound-call-failed-to-connect"
+FAILED_TO_CONNECT = FAILED["telnyx"]
 # `hangup_cause` of a call nobody answered → Vapi's endedReason; others failed to connect.
 ENDINGS = {
     "user_busy": "customer-busy",

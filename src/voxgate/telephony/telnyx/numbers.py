@@ -3,8 +3,9 @@
 
 Connecting the account checks its API key by making the Call Control Application voxgate's
 calls run under: its webhook is voxgate's inbound route, and its id is stored on the credential
-(`telnyxApplicationId`). Importing a number checks that the account holds it and assigns it to
-that application, so calls to it reach the number's assistant or server.
+(`telnyxApplicationId`); a PATCH with a new key reuses the application when the account still
+holds it, so its numbers stay assigned. Importing a number checks that the account holds it and
+assigns it to that application, so calls to it reach the number's assistant or server.
 
 Telnyx refusing is the client's mistake, said in words that name the fix: a number the account
 does not hold ("Number Not Found on Telnyx."), an API key Telnyx does not accept (its 401).
@@ -47,12 +48,16 @@ def _check_shape(credential: Document) -> None:
 
 
 async def connect_account(credential: Document) -> Document:
-    """Checks the API key by making the account's Call Control Application; returns its id."""
+    """Checks the API key by making the account's Call Control Application (or, when the
+    credential has one the account still holds, pointing it at voxgate again: a rotated key
+    keeps the numbers assigned to it); returns its id."""
     _check_shape(credential)
+    rest, url = TelnyxRest(credential["apiKey"]), public(INBOUND_PATH)
+    known = credential.get("telnyxApplicationId")
     try:
-        application = await TelnyxRest(credential["apiKey"]).create_application(
-            APPLICATION_NAME, public(INBOUND_PATH)
-        )
+        if known and await rest.point_application(str(known), APPLICATION_NAME, url):
+            return {"telnyxApplicationId": known}
+        application = await rest.create_application(APPLICATION_NAME, url)
     except CarrierError as error:
         raise _key_refused(error) from error
     return {"telnyxApplicationId": application}
