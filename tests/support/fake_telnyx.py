@@ -389,8 +389,8 @@ async def fake_telnyx(live_url: str, public_url: str) -> AsyncIterator[FakeTelny
     try:
         yield fake
     finally:
-        for task in fake.tasks:
-            task.cancel()
+        for pending in fake.tasks:
+            pending.cancel()
         for call in fake.calls.values():
             if call.ws is not None:
                 await call.ws.close()

@@ -30,28 +30,41 @@ def test_a_fresh_signature_of_the_body_passes() -> None:
     signature.check(headers(str(int(time.time()))), BODY, PUBLIC)
 
 
+OTHER = Ed25519PrivateKey.generate()
+
+
 @pytest.mark.parametrize(
-    ("sent", "key", "said"),
+    ("age", "body", "key", "public", "said"),
     [
-        (headers(str(int(time.time())), b"another body"), PUBLIC, signature.FORGED),
-        (
-            headers(str(int(time.time())), key=Ed25519PrivateKey.generate()),
-            PUBLIC,
-            signature.FORGED,
-        ),
-        ({signature.TIMESTAMP: str(int(time.time()))}, PUBLIC, signature.FORGED),
-        (headers(str(int(time.time()))), None, signature.FORGED),  # no key: nothing passes
-        (headers(str(int(time.time()) - 301)), PUBLIC, signature.STALE),
-        (headers(str(int(time.time()) + 301)), PUBLIC, signature.STALE),
-        (headers("yesterday"), PUBLIC, signature.STALE),
+        (0, b"another body", KEY, PUBLIC, signature.FORGED),
+        (0, BODY, OTHER, PUBLIC, signature.FORGED),
+        (0, BODY, KEY, None, signature.FORGED),  # no key: nothing passes
+        (301, BODY, KEY, PUBLIC, signature.STALE),
+        (-301, BODY, KEY, PUBLIC, signature.STALE),
     ],
 )
-def test_forged_unsigned_and_stale_requests_are_refused(
-    sent: dict[str, str], key: str | None, said: str
+def test_forged_and_stale_requests_are_refused(
+    age: int, body: bytes, key: Ed25519PrivateKey, public: str | None, said: str
 ) -> None:
+    sent = headers(str(int(time.time()) - age), body, key)  # signed now, `age` seconds old
     with pytest.raises(Forbidden) as refused:
-        signature.check(sent, BODY, key)
+        signature.check(sent, BODY, public)
     assert refused.value.message == said
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [{signature.TIMESTAMP: "1"}, {signature.SIGNATURE: "", signature.TIMESTAMP: "x"}, {}],
+)
+def test_unsigned_requests_are_refused(sent: dict[str, str]) -> None:
+    with pytest.raises(Forbidden):
+        signature.check(sent, BODY, PUBLIC)
+
+
+def test_a_timestamp_that_is_not_a_number_is_refused() -> None:
+    with pytest.raises(Forbidden) as refused:
+        signature.check(headers("yesterday"), BODY, PUBLIC)
+    assert refused.value.message == signature.STALE
 
 
 class _Stream:

@@ -34,7 +34,7 @@ from voxgate.telephony.telnyx.urls import EVENTS_PATH, INBOUND_PATH
 
 router = APIRouter()
 FAILED_TO_CONNECT = FAILED["telnyx"]
-# `hangup_cause` of a call nobody answered → Vapi's endedReason; others failed to connect.
+# `hangup_cause` of a call that ended before its stream ran → Vapi's endedReason (others: failed).
 ENDINGS = {
     "user_busy": "customer-busy",
     "call_rejected": "customer-busy",  # declined on the phone: Twilio says `busy` too
