@@ -44,6 +44,13 @@ def _refusal(response: httpx.Response) -> TelnyxError:
     return TelnyxError(f"Telnyx Error: {words}", response.status_code, str(first.get("code", "")))
 
 
+def _field(data: Any, key: str) -> str:
+    """`data[key]` of a success, or a `TelnyxError` (no status: Telnyx's fault, a 502)."""
+    if not isinstance(data, dict) or not data.get(key):
+        raise TelnyxError(f"Telnyx answered without `{key}`.")
+    return str(data[key])
+
+
 class TelnyxRest:
     """The requests voxgate makes of Telnyx with one account's API key."""
 
@@ -84,8 +91,7 @@ class TelnyxRest:
             "webhook_api_version": "2",
             "active": True,
         }
-        data = await self._send("POST", "/v2/call_control_applications", body)
-        return str(data["id"])
+        return _field(await self._send("POST", "/v2/call_control_applications", body), "id")
 
     async def point_application(self, application_id: str, name: str, webhook_url: str) -> bool:
         """Points the account's application at `webhook_url`; False when the account has no
@@ -105,7 +111,7 @@ class TelnyxRest:
         found = await self._send("GET", "/v2/phone_numbers", params=query)
         numbers = [n for n in found or [] if isinstance(n, dict)]
         match = [n for n in numbers if n.get("phone_number") == phone_number]
-        return str(match[0]["id"]) if match else None
+        return _field(match[0], "id") if match else None
 
     async def assign_number(self, number_id: str, application_id: str) -> None:
         """The number's calls go to the application (its webhooks, voxgate's inbound route)."""
@@ -115,7 +121,7 @@ class TelnyxRest:
 
     async def dial(self, body: dict[str, Any]) -> str:
         """Places a call (`POST /v2/calls`); returns its `call_control_id`."""
-        return str((await self._send("POST", "/v2/calls", body))["call_control_id"])
+        return _field(await self._send("POST", "/v2/calls", body), "call_control_id")
 
     async def command(self, call_control_id: str, action: str, body: dict[str, Any]) -> None:
         """A call-control command (`answer`, `hangup`, `transfer`, `send_dtmf`…)."""
