@@ -27,7 +27,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from voxgate import telemetry
 from voxgate.control.call.bus import current, running_anywhere
-from voxgate.control.call.phone import failed_to_connect
 from voxgate.control.call.service import kind as calls
 from voxgate.control.call.unrun import end_unrun
 from voxgate.control.crud import Repository
@@ -41,6 +40,7 @@ WEBSOCKET_CALL = "vapi.websocketCall"
 INBOUND_CALL = "inboundPhoneCall"
 PHONE_CALL = "outboundPhoneCall"
 UNANSWERED = "customer-did-not-answer"
+NEVER_PLACED = "twilio-failed-to-connect-call"  # the carrier never said it rang
 LIVE = ("in-progress", "forwarding")  # a call talking, or being transferred by its carrier
 ORPHAN_GRACE_SECONDS = 3.0
 log = structlog.get_logger()
@@ -122,16 +122,15 @@ async def end_unanswered(limit_seconds: float) -> int:
     cutoff = utcnow() - timedelta(seconds=limit_seconds)
     async with get_sessionmaker()() as session:
         rows = await session.execute(
-            select(CallRow.id, CallRow.status, CallRow.data["phoneCallProvider"].as_string()).where(
+            select(CallRow.id, CallRow.status).where(
                 CallRow.status.in_(("queued", "ringing")),
                 CallRow.type == PHONE_CALL,
                 CallRow.updated_at < cutoff,  # the dial (or the claim of a scheduled call)
             )
         )
-        stale = [(row[0], row[1], row[2]) for row in rows]
-    for call_id, status, provider in stale:
-        never_placed = failed_to_connect({"provider": provider})  # the carrier never said it rang
-        await end_unrun(call_id, UNANSWERED if status == "ringing" else never_placed)
+        stale = [(row[0], row[1]) for row in rows]
+    for call_id, status in stale:
+        await end_unrun(call_id, UNANSWERED if status == "ringing" else NEVER_PLACED)
     return len(stale)
 
 

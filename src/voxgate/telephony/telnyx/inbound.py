@@ -5,7 +5,7 @@ The number is found by the call's `to` and the application (`connection_id`) it 
 and the event must carry Telnyx's signature checked with that account's public key before
 anything is written (a forged one is a 403). A call control id already stored is a replay: 409,
 nothing touched. Then the call is stored and routed as every carrier's is
-(control/call/inbound.py), and its `Answer` sent as a call-control command: `answer` with the
+(telephony/inbound.py), and its `Answer` sent as a call-control command: `answer` with the
 media stream (its later events go to the call's own route), `transfer` to the fallback, or
 `hangup`. A command Telnyx refuses ends the call
 (`call.in-progress.error-sip-inbound-call-failed-to-connect`).
@@ -17,10 +17,10 @@ import structlog
 from fastapi import Request
 
 from voxgate.control.call.carriers import CarrierError
-from voxgate.control.call.inbound import REPLAYED, receive, received
 from voxgate.control.call.unrun import end_unrun
 from voxgate.db.session import get_sessionmaker
 from voxgate.errors import BadRequest, Conflict, NotFound
+from voxgate.telephony.inbound import REPLAYED, answer, received
 from voxgate.telephony.telnyx import signature
 from voxgate.telephony.telnyx.calls import number_of_application
 from voxgate.telephony.telnyx.client import TelnyxRest
@@ -46,16 +46,16 @@ async def answer_call(request: Request, raw: bytes, payload: dict[str, Any]) -> 
         if await received(session, number.org_id, call_control_id):
             raise Conflict(REPLAYED)
         caller = str(payload.get("from", ""))
-        answer = await receive(session, number, "telnyx", call_control_id, caller)
+        answered = await answer(session, number, "telnyx", call_control_id, caller)
         await session.commit()
     rest = TelnyxRest(str(credential.get("apiKey")))
     try:
-        if answer.action == "stream":
-            await rest.command(call_control_id, "answer", streaming(answer.call_id))
-        elif answer.action == "transfer" and answer.fallback:
-            await rest.command(call_control_id, "transfer", transfer_body(answer.fallback))
+        if answered.stream:
+            await rest.command(call_control_id, "answer", streaming(answered.call_id))
+        elif answered.fallback:
+            await rest.command(call_control_id, "transfer", transfer_body(answered.fallback))
         else:
             await rest.hang_up(call_control_id)
     except CarrierError as error:
-        log.warning("Telnyx refused to answer a call", call_id=answer.call_id, error=str(error))
-        await end_unrun(answer.call_id, NOT_ANSWERED)
+        log.warning("Telnyx refused to answer a call", call_id=answered.call_id, error=str(error))
+        await end_unrun(answered.call_id, NOT_ANSWERED)

@@ -1,21 +1,19 @@
-"""A call to an imported number, as every carrier receives it (VAPI-BEHAVIOUR §4.2): the call is
-stored `inboundPhoneCall` and, by what the number names,
+"""A call to an imported number, whatever its carrier: stored as VAPI-BEHAVIOUR §4.2 routes it.
+Each carrier's webhook finds the number and checks the request is the carrier's, then asks
+`answer` what to tell its carrier (TwiML, an NCCO…):
 
-- an assistant or squad (static routing), or a server to ask for one (the number's, then the
-  org's: `assistant-request` when the media stream connects, runner.py): the call is `ringing`
-  and the carrier is to connect its audio to voxgate's media stream — unless the org has no call
-  left under its concurrent-call limit (concurrency.py): then it is stored ended
+- the number names an assistant or squad (static routing), or a server will be asked for one
+  (the number's, then the org's: `assistant-request` when the stream connects, runner.py):
+  the call is `ringing` and its audio is to be connected to voxgate's stream — unless the org
+  has no call left under its concurrent-call limit (concurrency.py): then it is stored ended
   `call.start.error-subscription-concurrency-limit-reached` and hung up on;
 - neither: the call is stored ended, `call-start-error-neither-assistant-nor-server-set`, and
   the caller is sent to the number's `fallbackDestination` when it has one, or hung up on. The
   reason stays the same when forwarded: it says why no assistant answered.
-
-The carrier (telephony/<carrier>/inbound.py) checks its signature first and turns the `Answer`
-into its own instructions (TwiML, call-control commands).
 """
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,16 +37,16 @@ ROUTED = ("assistantId", "squadId")  # static routing: no `assistant-request`
 
 @dataclass(frozen=True)
 class Answer:
-    """What the carrier is to do with the call: connect it to the media stream of `call_id`,
-    hang up, or transfer the caller to `fallback`."""
+    """What to tell the carrier: stream the call (`call_id`'s stream), or not (then forward
+    the caller to `fallback` when set, else hang up)."""
 
-    action: Literal["stream", "hang-up", "transfer"]
     call_id: str
+    stream: bool
     fallback: Document | None = None
 
 
 async def received(session: AsyncSession, org_id: str, provider_id: str) -> bool:
-    """Whether the org has a call with this carrier id already (a replayed webhook)."""
+    """Whether the carrier's call `provider_id` is stored already (a replayed webhook)."""
     query = select(CallRow.id).where(
         CallRow.org_id == org_id, CallRow.data["phoneCallProviderId"].as_string() == provider_id
     )
@@ -66,10 +64,10 @@ async def _monitor(session: AsyncSession, number: PhoneNumberRow, call_id: str) 
     return monitor_fields(call_id, plan)
 
 
-async def receive(
+async def answer(
     session: AsyncSession, number: PhoneNumberRow, provider: str, provider_id: str, caller: str
 ) -> Answer:
-    """Stores the call (uncommitted: the caller commits) and says how to answer it."""
+    """Stores the carrier's call `provider_id` from `caller` to `number` (not committed)."""
     call_id, routed = new_id(), {k: number.data[k] for k in ROUTED if number.data.get(k)}
     call: Document = {
         "type": "inboundPhoneCall",
@@ -93,10 +91,9 @@ async def receive(
             await check_concurrency(session, number.org_id)
         except OverConcurrencyLimit as refused:  # the org's calls are all taken: not answered
             await ended(refused.ended_reason)
-            return Answer("hang-up", call_id)
+            return Answer(call_id, stream=False)
         monitor = await _monitor(session, number, call_id)
         await repository.create({**call, "status": "ringing", **monitor}, id=call_id)
-        return Answer("stream", call_id)
+        return Answer(call_id, stream=True)
     await ended(NO_SERVER)
-    fallback = number.data.get("fallbackDestination")
-    return Answer("transfer", call_id, fallback) if fallback else Answer("hang-up", call_id)
+    return Answer(call_id, stream=False, fallback=number.data.get("fallbackDestination") or None)
