@@ -33,7 +33,8 @@ from fastapi import FastAPI  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine  # noqa: E402
 
-from tests.e2e.phone import NUMBER  # noqa: E402
+from tests.e2e.phone import NUMBER, TELNYX_NUMBER  # noqa: E402
+from tests.support.fake_telnyx import FakeTelnyx, fake_telnyx  # noqa: E402
 from tests.support.fake_twilio import FakeTwilio, fake_twilio  # noqa: E402
 from tests.support.fake_vonage import FakeVonage, fake_vonage  # noqa: E402
 from tests.support.server import LiveServer  # noqa: E402
@@ -153,6 +154,16 @@ async def vonage(
         fake.add_number(NUMBER)
         monkeypatch.setenv("VOXGATE_VONAGE_API_URL", fake.url)
         monkeypatch.setenv("VOXGATE_VONAGE_REST_URL", fake.url)
+
+
+async def telnyx(
+    live_server: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[FakeTelnyx]:
+    """The Telnyx fake (tests/support/fake_telnyx.py), on this test's event loop, with one
+    number (`TELNYX_NUMBER`) on its account, and voxgate pointed at it."""
+    async with fake_telnyx(live_server.url, get_settings().public_url) as fake:
+        fake.add_number(TELNYX_NUMBER)
+        monkeypatch.setenv("VOXGATE_TELNYX_API_URL", fake.url)
         get_settings.cache_clear()
         try:
             yield fake

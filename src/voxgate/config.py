@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     vonage_rest_url: str = Field(
         default="https://rest.nexmo.com", description="Vonage's Numbers API root."
     )
+    telnyx_api_url: str = Field(
+        default="https://api.telnyx.com", description="Telnyx's REST API root (scheme and host)."
+    )
     # Limits and shutdown (issue 6).
     max_concurrent_calls_per_org: int | None = Field(
         default=None,

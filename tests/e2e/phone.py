@@ -1,14 +1,17 @@
-"""Phone calls on loopback: a number of the Twilio fake's account imported into voxgate, and
-calls through it (the `twilio` fixture, conftest.py, points voxgate at the fake)."""
+"""Phone calls on loopback: a number of the Twilio (or Telnyx) fake's account imported into
+voxgate, and calls through it (the `twilio` and `telnyx` fixtures, conftest.py, point voxgate at
+the fakes)."""
 
 from typing import Any
 
 import httpx
 
+from tests.support.fake_telnyx import API_KEY as TELNYX_KEY
 from tests.support.fake_twilio import ACCOUNT_SID, AUTH_TOKEN
 
 NUMBER = "+15550001111"  # the account's number, voxgate's side of every call
 CUSTOMER = "+15550002222"
+TELNYX_NUMBER = "+15550004444"  # the Telnyx fake's account's number
 
 
 async def import_number(client: httpx.AsyncClient, **fields: Any) -> dict[str, Any]:
@@ -21,6 +24,27 @@ async def import_number(client: httpx.AsyncClient, **fields: Any) -> dict[str, A
         **fields,
     }
     response = await client.post("/phone-number", json=body)
+    assert response.status_code == 201, response.text
+    number: dict[str, Any] = response.json()
+    return number
+
+
+async def telnyx_account(client: httpx.AsyncClient, public_key: str) -> dict[str, Any]:
+    """The Telnyx fake's account as a `/credential` (voxgate makes its application)."""
+    body = {"provider": "telnyx", "apiKey": TELNYX_KEY, "publicKey": public_key, "name": "Main"}
+    response = await client.post("/credential", json=body)
+    assert response.status_code == 201, response.text
+    credential: dict[str, Any] = response.json()
+    return credential
+
+
+async def import_telnyx_number(
+    client: httpx.AsyncClient, public_key: str, **fields: Any
+) -> dict[str, Any]:
+    """`TELNYX_NUMBER`, imported with a new credential of the fake's account."""
+    credential = await telnyx_account(client, public_key)
+    body = {"provider": "telnyx", "number": TELNYX_NUMBER, "credentialId": credential["id"]}
+    response = await client.post("/phone-number", json={**body, **fields})
     assert response.status_code == 201, response.text
     number: dict[str, Any] = response.json()
     return number

@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis import checks
 
 from tests.conftest import new_key
+from tests.support.fake_telnyx import FakeTelnyx
 from tests.support.fake_twilio import FakeTwilio
 from tests.support.server import LiveServer
 from voxgate.app import create_app
@@ -49,14 +50,20 @@ async def fuzz_key(live_server: LiveServer) -> str:
 
 @pytest.fixture(scope="module", autouse=True)
 def twilio_account(live_server: LiveServer) -> Iterator[None]:
-    """Twilio numbers are checked with Twilio when imported: the fake (served in a thread, the
-    fuzzing is synchronous) refuses the generated credentials, as Twilio would."""
-    with LiveServer(FakeTwilio(live_server.url, get_settings().public_url).app) as served:
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setenv("VOXGATE_TWILIO_API_URL", served.url)
-            get_settings.cache_clear()
-            yield
+    """Twilio numbers (and Telnyx accounts) are checked with their carrier when imported: the
+    fakes (served in threads, the fuzzing is synchronous) refuse the generated credentials, as
+    the carriers would."""
+    public = get_settings().public_url
+    with (
+        LiveServer(FakeTwilio(live_server.url, public).app) as twilio,
+        LiveServer(FakeTelnyx(live_server.url, public).app) as telnyx,
+        pytest.MonkeyPatch.context() as patch,
+    ):
+        patch.setenv("VOXGATE_TWILIO_API_URL", twilio.url)
+        patch.setenv("VOXGATE_TELNYX_API_URL", telnyx.url)
         get_settings.cache_clear()
+        yield
+    get_settings.cache_clear()
 
 
 def test_the_fuzzed_document_is_the_served_one(live_server: LiveServer) -> None:

@@ -21,6 +21,10 @@ CREDENTIALS: dict[str, tuple[str, dict[str, Spec]]] = {
             str, description="The account's public key (base64 Ed25519, in Mission Control "
             "under Keys & Credentials): every Telnyx webhook's signature is checked with it."
         ),
+        "telnyxApplicationId": optional(
+            str, max_length=200, only=SERVER_SET,
+            description="The Call Control Application voxgate made for this account's calls.",
+        ),
     }),
     "vonage": ("VonageCredential", {
         "apiKey": required(str),

@@ -104,6 +104,8 @@ def phone_fields(number: Document) -> Document:
 FAILED_TO_CONNECT = {
     "twilio": "twilio-failed-to-connect-call",
     "vonage": "vonage-failed-to-connect-call",
+    # Vapi has no Telnyx reason: its Telnyx numbers are dialled over SIP, and fail as such.
+    "telnyx": "call.in-progress.error-sip-outbound-call-failed-to-connect",
 }
 
 

@@ -5,6 +5,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.support.fake_telnyx import FakeTelnyx
 from tests.support.fake_vonage import FakeVonage
 from tests.support.reference import assert_matches
 
@@ -19,12 +20,21 @@ TELNYX = {
 }
 
 
-async def test_a_telnyx_credential_is_stored_and_shown_masked(client: httpx.AsyncClient) -> None:
-    created = await client.post("/credential", json=TELNYX)
+@pytest.fixture
+def telnyx_body(telnyx: FakeTelnyx) -> dict[str, Any]:
+    """`TELNYX` as an account of the Telnyx fake, which checks it."""
+    telnyx.api_key = TELNYX["apiKey"]
+    return {**TELNYX, "publicKey": telnyx.public_key}
+
+
+async def test_a_telnyx_credential_is_stored_and_shown_masked(
+    client: httpx.AsyncClient, telnyx_body: dict[str, Any]
+) -> None:
+    created = await client.post("/credential", json=telnyx_body)
     assert created.status_code == 201, created.text
     body = created.json()
     assert body["apiKey"] == "*" * 28 + "ijkl"
-    assert body["publicKey"] == TELNYX["publicKey"]  # public: shown whole
+    assert body["publicKey"] == telnyx_body["publicKey"]  # public: shown whole
     assert body["provider"] == "telnyx" and body["name"] == "Main account"
     assert (await client.get(f"/credential/{body['id']}")).json() == body
     assert [c["id"] for c in (await client.get("/credential")).json()] == [body["id"]]
@@ -40,8 +50,10 @@ async def test_a_vonage_credential_matches_the_reference_once_its_carrier_set_it
     assert_matches(body, "VonageCredential")
 
 
-async def test_a_patch_echoing_the_masked_secret_keeps_it(client: httpx.AsyncClient) -> None:
-    body = (await client.post("/credential", json=TELNYX)).json()
+async def test_a_patch_echoing_the_masked_secret_keeps_it(
+    client: httpx.AsyncClient, telnyx_body: dict[str, Any]
+) -> None:
+    body = (await client.post("/credential", json=telnyx_body)).json()
     patched = await client.patch(
         f"/credential/{body['id']}", json={"apiKey": body["apiKey"], "name": "Renamed"}
     )
@@ -69,9 +81,9 @@ async def test_a_bad_credential_is_a_400_and_nothing_is_stored(
 
 
 async def test_another_orgs_credential_is_a_404_and_unchanged(
-    client: httpx.AsyncClient, other_key: str
+    client: httpx.AsyncClient, other_key: str, telnyx_body: dict[str, Any]
 ) -> None:
-    mine = (await client.post("/credential", json=TELNYX)).json()
+    mine = (await client.post("/credential", json=telnyx_body)).json()
     other = {"Authorization": f"Bearer {other_key}"}
     for method in ("GET", "PATCH", "DELETE"):
         kwargs: dict[str, Any] = {"json": {"name": "theirs"}} if method == "PATCH" else {}
