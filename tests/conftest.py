@@ -154,8 +154,15 @@ async def vonage(
         fake.add_number(NUMBER)
         monkeypatch.setenv("VOXGATE_VONAGE_API_URL", fake.url)
         monkeypatch.setenv("VOXGATE_VONAGE_REST_URL", fake.url)
+        get_settings.cache_clear()
+        try:
+            yield fake
+        finally:
+            monkeypatch.undo()
+            get_settings.cache_clear()
 
 
+@pytest.fixture
 async def telnyx(
     live_server: LiveServer, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[FakeTelnyx]:
