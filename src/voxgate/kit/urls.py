@@ -176,3 +176,12 @@ def guarded_client(allowlist: Allowlist | None = None, **options: Any) -> httpx.
     """An `httpx.AsyncClient` that fetches only what the guard allows. It ignores the
     environment's proxies (`trust_env=False`): a proxy would reach the address unchecked."""
     return httpx.AsyncClient(transport=GuardedTransport(allowlist), trust_env=False, **options)
+
+
+def operator_client(*roots: str, **options: Any) -> httpx.AsyncClient:
+    """`guarded_client` for an API root the operator configured (`VOXGATE_TELNYX_API_URL`…):
+    its hosts are allowed whatever their address (a proxy, a fake on loopback), every other
+    address as the guard decides. Redirects stay guarded: they are not the operator's."""
+    allowed = configured_allowlist()
+    hosts = {httpx.URL(root).host.lower() for root in roots}
+    return guarded_client(Allowlist(allowed.hosts | hosts, allowed.networks), **options)

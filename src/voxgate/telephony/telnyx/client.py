@@ -13,7 +13,7 @@ import httpx
 
 from voxgate.config import get_settings
 from voxgate.control.call.carriers import CarrierError
-from voxgate.kit.urls import Allowlist, configured_allowlist, guarded_client
+from voxgate.kit.urls import operator_client
 
 TIMEOUT_SECONDS = 10.0
 ALREADY_ENDED = "90018"  # Telnyx's error code for a command to a call that has ended
@@ -25,13 +25,6 @@ class TelnyxError(CarrierError):
     def __init__(self, message: str, status: int | None = None, code: str = "") -> None:
         super().__init__(message, status)
         self.code = code
-
-
-def _operators(root: str) -> Allowlist:
-    """The configured allowlist and the API's own host: `VOXGATE_TELNYX_API_URL` is the
-    operator's, never refused (like `VOXGATE_TWILIO_API_URL`), even on a private network."""
-    allowed = configured_allowlist()
-    return Allowlist(allowed.hosts | {httpx.URL(root).host.lower()}, allowed.networks)
 
 
 def _refusal(response: httpx.Response) -> TelnyxError:
@@ -69,7 +62,7 @@ class TelnyxRest:
         headers = {"Authorization": f"Bearer {self._api_key}", "Accept": "application/json"}
         url = root + path
         try:
-            async with guarded_client(_operators(root), timeout=TIMEOUT_SECONDS) as client:
+            async with operator_client(root, timeout=TIMEOUT_SECONDS) as client:
                 response = await client.request(
                     method, url, json=body, params=params, headers=headers
                 )

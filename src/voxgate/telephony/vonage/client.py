@@ -17,6 +17,7 @@ import jwt
 
 from voxgate.config import get_settings
 from voxgate.control.call.carriers import CarrierError
+from voxgate.kit.urls import operator_client
 
 TIMEOUT_SECONDS = 10.0
 JWT_SECONDS = 300
@@ -64,9 +65,8 @@ class VonageRest:
 
     async def _request(self, method: str, url: str, **options: Any) -> httpx.Response:
         try:
-            # Not the SSRF guard's client: the roots are the operator's settings, never a
-            # user's URL (as VOXGATE_TWILIO_API_URL and VOXGATE_*_BASE_URL are not checked).
-            async with httpx.AsyncClient(timeout=TIMEOUT_SECONDS) as http:
+            # The roots are the operator's settings, allowed whatever their address.
+            async with operator_client(url, timeout=TIMEOUT_SECONDS) as http:
                 response = await http.request(method, url, **options)
         except httpx.HTTPError as error:
             raise CarrierError(f"Vonage could not be reached: {error!r}") from error
