@@ -19,6 +19,7 @@ from schemathesis import checks
 from tests.conftest import new_key
 from tests.support.fake_telnyx import FakeTelnyx
 from tests.support.fake_twilio import FakeTwilio
+from tests.support.fake_vonage import FakeVonage
 from tests.support.server import LiveServer
 from voxgate.app import create_app
 from voxgate.config import get_settings
@@ -50,17 +51,21 @@ async def fuzz_key(live_server: LiveServer) -> str:
 
 @pytest.fixture(scope="module", autouse=True)
 def twilio_account(live_server: LiveServer) -> Iterator[None]:
-    """Twilio numbers (and Telnyx accounts) are checked with their carrier when imported: the
+    """Twilio numbers (and Telnyx and Vonage accounts) are checked with their carrier when
+    imported: the
     fakes (served in threads, the fuzzing is synchronous) refuse the generated credentials, as
     the carriers would."""
     public = get_settings().public_url
     with (
         LiveServer(FakeTwilio(live_server.url, public).app) as twilio,
         LiveServer(FakeTelnyx(live_server.url, public).app) as telnyx,
+        LiveServer(FakeVonage(live_server.url, public).app) as vonage,
         pytest.MonkeyPatch.context() as patch,
     ):
         patch.setenv("VOXGATE_TWILIO_API_URL", twilio.url)
         patch.setenv("VOXGATE_TELNYX_API_URL", telnyx.url)
+        patch.setenv("VOXGATE_VONAGE_API_URL", vonage.url)
+        patch.setenv("VOXGATE_VONAGE_REST_URL", vonage.url)
         get_settings.cache_clear()
         yield
     get_settings.cache_clear()
