@@ -12,7 +12,6 @@ stopped the stream (the caller hung up, or a transfer took the call) there is no
 
 import asyncio
 import contextlib
-import json
 import time
 from typing import Any
 
@@ -24,6 +23,7 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from voxgate.control.call.carriers import CarrierError
 from voxgate.engine.ports import TransferFailed
+from voxgate.telephony.events import stream_event
 from voxgate.telephony.telnyx.client import TelnyxRest
 
 RATE = 8000
@@ -44,21 +44,12 @@ class _Serializer(TelnyxFrameSerializer):
         self._sample_rate = RATE
 
 
-def _event(text: str) -> dict[str, Any]:
-    """A stream event; {} for text that is not a JSON object (never an exception mid-call)."""
-    try:
-        event = json.loads(text)
-    except ValueError:
-        return {}
-    return event if isinstance(event, dict) else {}
-
-
 async def wait_for_start(websocket: WebSocket) -> dict[str, Any] | None:
     """The stream's `start` event (after `connected`), or None if it never comes."""
 
     async def read() -> dict[str, Any]:
         while True:
-            event = _event(await websocket.receive_text())
+            event = stream_event(await websocket.receive_text())
             if event.get("event") == "start" and isinstance(event.get("start"), dict):
                 return event
 
@@ -101,7 +92,7 @@ class TelnyxLeg:
                 text = await self._ws.receive_text()
             except (WebSocketDisconnect, RuntimeError, KeyError):
                 break
-            event = _event(text)
+            event = stream_event(text)
             if event.get("event") == "stop":
                 break
             if event.get("event") == "media":

@@ -30,6 +30,7 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from voxgate.control.call.carriers import CarrierError
 from voxgate.engine.ports import Keypress, TransferFailed
+from voxgate.telephony.events import stream_event
 from voxgate.telephony.twilio.client import TwilioRest
 from voxgate.telephony.twilio.twiml import transfer_twiml
 
@@ -68,15 +69,6 @@ async def wait_for_start(websocket: WebSocket) -> dict[str, Any] | None:
         return None
 
 
-def _event(text: str) -> dict[str, Any]:
-    """A stream event; {} for text that is not a JSON object (never an exception mid-call)."""
-    try:
-        event = json.loads(text)
-    except ValueError:
-        return {}
-    return event if isinstance(event, dict) else {}
-
-
 class TwilioLeg:
     """One Twilio call: its media stream as the engine's socket, its REST resource as the
     engine's phone line."""
@@ -97,7 +89,7 @@ class TwilioLeg:
                 text = await self._ws.receive_text()
             except (WebSocketDisconnect, RuntimeError, KeyError):
                 break
-            event = _event(text)
+            event = stream_event(text)
             if event.get("event") == "stop":
                 break
             if event.get("event") == "mark":

@@ -26,6 +26,7 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from voxgate.control.call.carriers import CarrierError
 from voxgate.engine.ports import TransferFailed
+from voxgate.telephony.events import stream_event
 from voxgate.telephony.vonage.client import VonageRest
 from voxgate.telephony.vonage.webhooks import transfer_ncco
 
@@ -52,7 +53,7 @@ async def wait_for_connected(websocket: WebSocket) -> dict[str, Any] | None:
             message = await websocket.receive()
             if message["type"] == "websocket.disconnect":
                 return None
-            event = _event(message.get("text") or "")
+            event = stream_event(message.get("text") or "")
             if event.get("event") == "websocket:connected":
                 return event
 
@@ -60,15 +61,6 @@ async def wait_for_connected(websocket: WebSocket) -> dict[str, Any] | None:
         return await asyncio.wait_for(read(), CONNECTED_TIMEOUT_SECONDS)
     except (TimeoutError, WebSocketDisconnect, RuntimeError):
         return None
-
-
-def _event(text: str) -> dict[str, Any]:
-    """A text message as an event; {} when it is not a JSON object (never an exception)."""
-    try:
-        event = json.loads(text)
-    except ValueError:
-        return {}
-    return event if isinstance(event, dict) else {}
 
 
 class VonageLeg:
@@ -98,7 +90,7 @@ class VonageLeg:
                 if isinstance(frame, InputAudioRawFrame):
                     return frame.audio
             elif message.get("text"):
-                self._notified(_event(message["text"]))
+                self._notified(stream_event(message["text"]))
         self.stopped = True
         for played in self._notices.values():  # nothing more will be played
             played.set()
