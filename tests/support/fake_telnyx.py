@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-import uvicorn
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from fastapi import FastAPI, Request
@@ -34,7 +33,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from tests.support.fake_twilio import pcm16_to_ulaw
-from tests.support.server import free_port
+from tests.support.server import served
 
 API_KEY = "KEY0123456789ABCDEF_telnyx-for-tests"
 _ids = itertools.count(1)
@@ -379,20 +378,13 @@ class FakeTelnyx:
 @asynccontextmanager
 async def fake_telnyx(live_url: str, public_url: str) -> AsyncIterator[FakeTelnyx]:
     """Serves the fake on the test's own event loop (its calls' streams live there too)."""
-    fake, port = FakeTelnyx(live_url, public_url), free_port()
-    config = uvicorn.Config(fake.app, host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.01)
-    fake.url = f"http://127.0.0.1:{port}"
-    try:
-        yield fake
-    finally:
-        for pending in fake.tasks:
-            pending.cancel()
-        for call in fake.calls.values():
-            if call.ws is not None:
-                await call.ws.close()
-        server.should_exit = True
-        await task
+    fake = FakeTelnyx(live_url, public_url)
+    async with served(fake.app) as fake.url:
+        try:
+            yield fake
+        finally:
+            for pending in fake.tasks:
+                pending.cancel()
+            for call in fake.calls.values():
+                if call.ws is not None:
+                    await call.ws.close()

@@ -24,14 +24,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from twilio.request_validator import RequestValidator
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from tests.support.server import free_port
+from tests.support.server import served
 
 ACCOUNT_SID = "AC" + "0" * 31 + "1"
 AUTH_TOKEN = "twilio-auth-token-for-tests"
@@ -397,18 +396,11 @@ class FakeTwilio:
 @asynccontextmanager
 async def fake_twilio(live_url: str, public_url: str) -> AsyncIterator[FakeTwilio]:
     """Serves the fake on the test's own event loop (its calls' streams live there too)."""
-    fake, port = FakeTwilio(live_url, public_url), free_port()
-    config = uvicorn.Config(fake.app, host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.01)
-    fake.url = f"http://127.0.0.1:{port}"
-    try:
-        yield fake
-    finally:
-        for call in fake.calls.values():
-            if call.ws is not None:
-                await call.ws.close()
-        server.should_exit = True
-        await task
+    fake = FakeTwilio(live_url, public_url)
+    async with served(fake.app) as fake.url:
+        try:
+            yield fake
+        finally:
+            for call in fake.calls.values():
+                if call.ws is not None:
+                    await call.ws.close()

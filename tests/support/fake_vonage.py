@@ -25,13 +25,12 @@ from typing import Any
 
 import httpx
 import jwt
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from tests.support.server import free_port
+from tests.support.server import served
 
 API_KEY = "a1b2c3d4"
 API_SECRET = "Vonage-Secret-0123456789"
@@ -365,18 +364,11 @@ class FakeVonage:
 @asynccontextmanager
 async def fake_vonage(live_url: str, public_url: str) -> AsyncIterator[FakeVonage]:
     """Serves the fake on the test's own event loop (its calls' websockets live there too)."""
-    fake, port = FakeVonage(live_url, public_url), free_port()
-    config = uvicorn.Config(fake.app, host="127.0.0.1", port=port, log_level="warning")
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.01)
-    fake.url = f"http://127.0.0.1:{port}"
-    try:
-        yield fake
-    finally:
-        for call in fake.calls.values():
-            if call.ws is not None:
-                await call.ws.close()
-        server.should_exit = True
-        await task
+    fake = FakeVonage(live_url, public_url)
+    async with served(fake.app) as fake.url:
+        try:
+            yield fake
+        finally:
+            for call in fake.calls.values():
+                if call.ws is not None:
+                    await call.ws.close()

@@ -1,10 +1,12 @@
-"""A real voxgate server on a loopback port, in a thread, for the SDK and the raw HTTP tests."""
+"""A real voxgate server on a loopback port, in a thread, for the SDK and the raw HTTP tests; and
+`served`, an app on the test's own event loop (the carriers' fakes)."""
 
 import asyncio
 import socket
 import threading
 import time
-from collections.abc import Coroutine
+from collections.abc import AsyncIterator, Coroutine
+from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 import uvicorn
@@ -51,3 +53,19 @@ class LiveServer:
     def __exit__(self, *exc: object) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)
+
+
+@asynccontextmanager
+async def served(app: Any) -> AsyncIterator[str]:
+    """Serves `app` on a loopback port on this event loop (a fake's calls' websockets live
+    here too) until the block ends; yields its URL."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
