@@ -106,7 +106,10 @@ async def other_key(live_server: LiveServer) -> str:
 @pytest.fixture
 async def client(live_server: LiveServer, api_key: str) -> AsyncIterator[httpx.AsyncClient]:
     headers = {"Authorization": f"Bearer {api_key}"}
-    async with httpx.AsyncClient(base_url=live_server.url, headers=headers) as http:
+    # An idle connection is dropped before uvicorn's 5 s keep-alive runs out: reusing one the
+    # server is closing at that instant fails the request (an httpx.ReadError).
+    limits = httpx.Limits(keepalive_expiry=2.0)
+    async with httpx.AsyncClient(base_url=live_server.url, headers=headers, limits=limits) as http:
         yield http
 
 

@@ -86,6 +86,17 @@ class Caller:
             await asyncio.sleep(0.05)
         raise AssertionError("the server's audio never went quiet")
 
+    async def greeted(self, limit: float = 15.0) -> None:
+        """Waits until the assistant says it has finished its first words (`speech-update`
+        stopped): a pause inside a slow greeting is not its end, as `quiet` alone may read it."""
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            if any(m.get("role") == "assistant" and m.get("status") == "stopped"
+                   for m in self.of_type("speech-update")):  # fmt: skip
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError("the assistant never finished its greeting")
+
     async def silence_until_closed(self, limit: float) -> None:
         """A live microphone in a silent room until the server hangs up (at most `limit` s).
         The hang-up may land between two chunks: a send it refuses ends the loop too."""

@@ -123,6 +123,7 @@ async def test_a_turn_is_heard_answered_and_recorded(
     call = await new_call(client, llm)
     utterance = fixture_pcm("weather-today.wav")
     async with dial(socket_url(live_server, call)) as caller:
+        await caller.greeted()
         await caller.quiet()
         await caller.speak(utterance)
         spoke = time.monotonic()
