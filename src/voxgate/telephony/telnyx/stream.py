@@ -13,17 +13,17 @@ stopped the stream (the caller hung up, or a transfer took the call) there is no
 import asyncio
 import contextlib
 import time
+from functools import partial
 from typing import Any
 
 from fastapi import WebSocket
-from loguru import logger
 from pipecat.frames.frames import InputAudioRawFrame, InterruptionFrame, OutputAudioRawFrame
 from pipecat.serializers.telnyx import TelnyxFrameSerializer
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from voxgate.control.call.carriers import CarrierError
 from voxgate.engine.ports import TransferFailed
-from voxgate.telephony.events import stream_event
+from voxgate.telephony.events import end_leg, stream_event
 from voxgate.telephony.telnyx.client import TelnyxRest
 
 RATE = 8000
@@ -115,13 +115,9 @@ class TelnyxLeg:
         await self._send(await self._serializer.serialize(InterruptionFrame()))
 
     async def close(self, code: int = 1000) -> None:
-        if not self.stopped and not self.transferred:
-            try:
-                await self._rest.hang_up(self.call_control_id)
-            except CarrierError as error:
-                logger.warning(f"Telnyx call {self.call_control_id} not hung up: {error}")
-        if self._ws.application_state == WebSocketState.CONNECTED:
-            await self._ws.close(code)
+        ours = not self.stopped and not self.transferred
+        hang_up = partial(self._rest.hang_up, self.call_control_id) if ours else None
+        await end_leg(self._ws, hang_up, code)
 
     async def played(self) -> None:
         """Returns once the audio sent so far has played, within PLAYED_LIMIT_SECONDS."""

@@ -15,10 +15,10 @@ import asyncio
 import contextlib
 import itertools
 import json
+from functools import partial
 from typing import Any
 
 from fastapi import WebSocket
-from loguru import logger
 from pipecat.frames.frames import (
     InputAudioRawFrame,
     InputDTMFFrame,
@@ -30,7 +30,7 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from voxgate.control.call.carriers import CarrierError
 from voxgate.engine.ports import Keypress, TransferFailed
-from voxgate.telephony.events import stream_event
+from voxgate.telephony.events import end_leg, stream_event
 from voxgate.telephony.twilio.client import TwilioRest
 from voxgate.telephony.twilio.twiml import transfer_twiml
 
@@ -116,13 +116,8 @@ class TwilioLeg:
         await self._send(await self._serializer.serialize(InterruptionFrame()))
 
     async def close(self, code: int = 1000) -> None:
-        if not self.stopped and not self.transferred:
-            try:
-                await self._rest.hang_up(self.call_sid)
-            except CarrierError as error:
-                logger.warning(f"Twilio call {self.call_sid} could not be hung up: {error}")
-        if self._ws.application_state == WebSocketState.CONNECTED:
-            await self._ws.close(code)
+        ours = not self.stopped and not self.transferred
+        await end_leg(self._ws, partial(self._rest.hang_up, self.call_sid) if ours else None, code)
 
     def _played(self, event: dict[str, Any]) -> None:
         mark = event.get("mark")

@@ -16,17 +16,17 @@ import asyncio
 import contextlib
 import itertools
 import json
+from functools import partial
 from typing import Any
 
 from fastapi import WebSocket
-from loguru import logger
 from pipecat.frames.frames import InputAudioRawFrame, InterruptionFrame, OutputAudioRawFrame
 from pipecat.serializers.vonage import VonageFrameSerializer
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from voxgate.control.call.carriers import CarrierError
 from voxgate.engine.ports import TransferFailed
-from voxgate.telephony.events import stream_event
+from voxgate.telephony.events import end_leg, stream_event
 from voxgate.telephony.vonage.client import VonageRest
 from voxgate.telephony.vonage.webhooks import transfer_ncco
 
@@ -118,14 +118,9 @@ class VonageLeg:
         self._notices.clear()
 
     async def close(self, code: int = 1000) -> None:
-        if not self.stopped and not self.transferred and self.call_uuid:
-            try:
-                await self._rest.hang_up(self.call_uuid)
-            except CarrierError as error:
-                logger.warning(f"Vonage call {self.call_uuid} could not be hung up: {error}")
-        if self._ws.application_state == WebSocketState.CONNECTED:
-            with contextlib.suppress(RuntimeError):
-                await self._ws.close(code)
+        ours = not self.stopped and not self.transferred
+        uuid = self.call_uuid
+        await end_leg(self._ws, partial(self._rest.hang_up, uuid) if ours and uuid else None, code)
 
     def _notified(self, event: dict[str, Any]) -> None:
         payload = event.get("payload")
