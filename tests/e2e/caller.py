@@ -76,23 +76,40 @@ class Caller:
     def of_type(self, kind: str) -> list[dict[str, Any]]:
         return [m for _, m in self.messages if m.get("type") == kind]
 
+    def assistant_speaking(self) -> bool:
+        """The server's own word on it: its last `speech-update` for the assistant said started
+        and no `user-interrupted` (which ends that speech without a stopped) came after it."""
+        speaking = False
+        for _, message in self.messages:
+            if message.get("type") == "user-interrupted":
+                speaking = False
+            elif message.get("type") == "speech-update" and message.get("role") == "assistant":
+                speaking = message.get("status") == "started"
+        return speaking
+
     async def quiet(self, gap: float = 0.6, limit: float = 15.0, after: float = 0.0) -> None:
-        """Waits until audio (sent after `after`) has started and then stopped for `gap` s."""
+        """Waits until audio (sent after `after`) has started and then stopped for `gap` s, and
+        the server no longer says the assistant is speaking: on a loaded machine its audio can
+        pause mid-sentence."""
         deadline = time.monotonic() + limit
         while time.monotonic() < deadline:
             last = self.audio[-1][0] if self.audio else 0.0
-            if last > after and time.monotonic() - last > gap:
+            silent = last > after and time.monotonic() - last > gap
+            if silent and (self.closed.is_set() or not self.assistant_speaking()):
                 return
             await asyncio.sleep(0.05)
         raise AssertionError("the server's audio never went quiet")
 
     async def greeted(self, limit: float = 15.0) -> None:
-        """Waits until the assistant says it has finished its first words (`speech-update`
-        stopped): a pause inside a slow greeting is not its end, as `quiet` alone may read it."""
+        """Waits until the assistant's first words are over and in the conversation (their final
+        `transcript`, sent as the turn is committed): only then does a message the caller adds
+        come after the greeting."""
         deadline = time.monotonic() + limit
         while time.monotonic() < deadline:
-            if any(m.get("role") == "assistant" and m.get("status") == "stopped"
-                   for m in self.of_type("speech-update")):  # fmt: skip
+            if not self.assistant_speaking() and any(
+                m.get("role") == "assistant" and m.get("transcriptType") == "final"
+                for m in self.of_type("transcript")
+            ):
                 return
             await asyncio.sleep(0.05)
         raise AssertionError("the assistant never finished its greeting")

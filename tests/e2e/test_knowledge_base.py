@@ -51,7 +51,7 @@ async def test_documents_reach_the_llm_for_that_turn_only(
     knowledge_base.answers["knowledge-base-request"] = lambda _message: next(answers)
     call = await new_call(client, llm, model=with_knowledge_base(llm, knowledge_base))
     async with dial(socket_url(live_server, call)) as caller:
-        await caller.quiet()
+        await caller.greeted()
         await ask(caller, "When is breakfast?")
         await ask(caller, "Is there parking?")
     await ended(client, call["id"])
@@ -88,7 +88,7 @@ async def test_a_message_is_spoken_and_the_llm_is_not_asked(
     }  # fmt: skip
     call = await new_call(client, llm, model=with_knowledge_base(llm, knowledge_base))
     async with dial(socket_url(live_server, call)) as caller:
-        await caller.quiet()
+        await caller.greeted()
         await ask(caller, "I want to complain.")
     stored = await ended(client, call["id"])
     assert [r for r in llm.requests if r.get("stream") is not False] == []
@@ -103,7 +103,7 @@ async def test_without_a_reply_the_turn_goes_on_as_usual(
     knowledge_base.status = 500
     call = await new_call(client, llm, model=with_knowledge_base(llm, knowledge_base))
     async with dial(socket_url(live_server, call)) as caller:
-        await caller.quiet()
+        await caller.greeted()
         await ask(caller, "When is breakfast?")
     await ended(client, call["id"])
     asked = [r for r in llm.requests if r.get("stream") is not False]

@@ -265,6 +265,16 @@ async def talk_over_greeting(caller: Caller) -> float:
     return talking
 
 
+async def interruptions(caller: Caller, within: float) -> list[float]:
+    """When the server sent `user-interrupted`, waiting up to `within` s for the first."""
+    deadline = time.monotonic() + within
+    while True:
+        found = [at for at, m in caller.messages if m.get("type") == "user-interrupted"]
+        if found or time.monotonic() > deadline:
+            return found
+        await asyncio.sleep(0.05)
+
+
 async def test_the_first_message_is_not_interrupted_by_default(
     client: httpx.AsyncClient, live_server: LiveServer, llm: FakeLLM
 ) -> None:
@@ -283,7 +293,8 @@ async def test_barge_in_cuts_the_assistant_off_when_enabled(
     call = await new_call(client, llm, firstMessageInterruptionsEnabled=True)
     async with dial(socket_url(live_server, call)) as caller:
         talking = await talk_over_greeting(caller)
-        interrupted = [at for at, m in caller.messages if m.get("type") == "user-interrupted"]
+        # The caller's voice is heard after the VAD's start window, later on a loaded machine.
+        interrupted = await interruptions(caller, within=2.0)
         assert interrupted, "no user-interrupted message"
         await asyncio.sleep(0.5)
         after = [chunk for at, chunk in caller.audio if at > interrupted[0] + 0.1]
