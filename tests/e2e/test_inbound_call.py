@@ -300,6 +300,21 @@ async def test_forged_and_replayed_webhooks_are_refused(
     assert (await client.get("/call")).json() == [stored]
 
 
+async def test_a_webhook_replayed_at_the_same_instant_stores_one_call(
+    client: httpx.AsyncClient, twilio: FakeTwilio
+) -> None:
+    # Both requests may find no call stored yet; the carrier's id is unique all the same.
+    await import_number(client)
+    call = FakeCall(twilio, sid("CA"), NUMBER, CUSTOMER, "")
+    form = inbound_form(call, twilio)
+    answers = await asyncio.gather(*(twilio.post(INBOUND_URL, form) for _ in range(4)))
+    assert sorted(a.status_code for a in answers) == [200, 409, 409, 409]
+    assert {a.json()["message"] for a in answers if a.status_code == 409} == {
+        "This call has been received already."
+    }
+    await only_call(client)
+
+
 async def test_a_forged_media_stream_is_refused(
     client: httpx.AsyncClient, twilio: FakeTwilio, llm: FakeLLM
 ) -> None:

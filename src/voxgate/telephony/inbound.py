@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from voxgate import telemetry
@@ -29,6 +30,7 @@ from voxgate.db.base import new_id
 from voxgate.db.models import Assistant as AssistantRow
 from voxgate.db.models import Call as CallRow
 from voxgate.db.models import PhoneNumber as PhoneNumberRow
+from voxgate.errors import Conflict
 from voxgate.kit.time import iso, utcnow
 
 REPLAYED = "This call has been received already."
@@ -45,12 +47,12 @@ class Answer:
     fallback: Document | None = None
 
 
-async def received(session: AsyncSession, org_id: str, provider_id: str) -> bool:
+async def _received(session: AsyncSession, org_id: str, provider_id: str) -> bool:
     """Whether the carrier's call `provider_id` is stored already (a replayed webhook)."""
     query = select(CallRow.id).where(
-        CallRow.org_id == org_id, CallRow.data["phoneCallProviderId"].as_string() == provider_id
+        CallRow.org_id == org_id, CallRow.provider_call_id == provider_id
     )
-    return (await session.scalar(query.limit(1))) is not None
+    return (await session.scalar(query)) is not None
 
 
 async def _monitor(session: AsyncSession, number: PhoneNumberRow, call_id: str) -> Document:
@@ -67,7 +69,11 @@ async def _monitor(session: AsyncSession, number: PhoneNumberRow, call_id: str) 
 async def answer(
     session: AsyncSession, number: PhoneNumberRow, provider: str, provider_id: str, caller: str
 ) -> Answer:
-    """Stores the carrier's call `provider_id` from `caller` to `number` (not committed)."""
+    """Stores the carrier's call `provider_id` from `caller` to `number` (not committed).
+    Raises `Conflict` when it is stored already: a replayed webhook touches nothing. Two
+    replays at once both pass the lookup, but only one insert (the unique index) does."""
+    if await _received(session, number.org_id, provider_id):
+        raise Conflict(REPLAYED)
     call_id, routed = new_id(), {k: number.data[k] for k in ROUTED if number.data.get(k)}
     call: Document = {
         "type": "inboundPhoneCall",
@@ -81,9 +87,15 @@ async def answer(
     }
     repository = Repository(session, calls, number.org_id)
 
+    async def store(data: Document) -> None:
+        try:
+            await repository.create(data, id=call_id)
+        except IntegrityError:
+            raise Conflict(REPLAYED) from None
+
     async def ended(reason: str) -> None:
         changes = {"status": "ended", "endedReason": reason, "endedAt": iso(utcnow())}
-        await repository.create({**call, **changes}, id=call_id)
+        await store({**call, **changes})
         telemetry.observer().call_ended(reason)
 
     if routed or number_server(number.data) or await org_has_server(session, number.org_id):
@@ -93,7 +105,7 @@ async def answer(
             await ended(refused.ended_reason)
             return Answer(call_id, stream=False)
         monitor = await _monitor(session, number, call_id)
-        await repository.create({**call, "status": "ringing", **monitor}, id=call_id)
+        await store({**call, "status": "ringing", **monitor})
         return Answer(call_id, stream=True)
     await ended(NO_SERVER)
     return Answer(call_id, stream=False, fallback=number.data.get("fallbackDestination") or None)

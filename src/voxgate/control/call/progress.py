@@ -27,6 +27,7 @@ def columns(data: Document) -> dict[str, Any]:
         "status": data["status"],
         "assistant_id": data.get("assistantId"),
         "phone_number_id": data.get("phoneNumberId"),
+        "provider_call_id": data.get("phoneCallProviderId") or None,
     }
 
 

@@ -32,7 +32,7 @@ async def call_and_credential(
     if call_id is not None:
         query = query.where(CallRow.id == call_id)
     else:
-        query = query.where(CallRow.data["phoneCallProviderId"].as_string() == call_control_id)
+        query = query.where(CallRow.provider_call_id == call_control_id)
     async with get_sessionmaker()() as session:
         row = await session.scalar(query.limit(1))
         if row is None:

@@ -19,8 +19,8 @@ from fastapi import Request
 from voxgate.control.call.carriers import CarrierError
 from voxgate.control.call.unrun import end_unrun
 from voxgate.db.session import get_sessionmaker
-from voxgate.errors import BadRequest, Conflict, NotFound
-from voxgate.telephony.inbound import REPLAYED, answer, received
+from voxgate.errors import BadRequest, NotFound
+from voxgate.telephony.inbound import answer
 from voxgate.telephony.telnyx import signature
 from voxgate.telephony.telnyx.calls import number_of_application
 from voxgate.telephony.telnyx.client import TelnyxRest
@@ -43,8 +43,6 @@ async def answer_call(request: Request, raw: bytes, payload: dict[str, Any]) -> 
         call_control_id = payload.get("call_control_id")
         if not isinstance(call_control_id, str) or not call_control_id:
             raise BadRequest("call_control_id is missing.")
-        if await received(session, number.org_id, call_control_id):
-            raise Conflict(REPLAYED)
         caller = str(payload.get("from", ""))
         answered = await answer(session, number, "telnyx", call_control_id, caller)
         await session.commit()

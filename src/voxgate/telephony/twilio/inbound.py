@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from voxgate.db.models import PhoneNumber as PhoneNumberRow
 from voxgate.db.session import get_sessionmaker
-from voxgate.errors import BadRequest, Conflict, NotFound
-from voxgate.telephony.inbound import REPLAYED, answer, received
+from voxgate.errors import BadRequest, NotFound
+from voxgate.telephony.inbound import answer
 from voxgate.telephony.twilio import signature, twiml
 from voxgate.telephony.twilio.numbers import INBOUND_PATH
 
@@ -42,8 +42,6 @@ async def inbound_call(request: Request) -> Response:
         signature.check(request, number.data.get("twilioAuthToken"), form)
         if not form.get("CallSid"):
             raise BadRequest("CallSid is missing.")
-        if await received(session, number.org_id, form["CallSid"]):
-            raise Conflict(REPLAYED)
         answered = await answer(session, number, "twilio", form["CallSid"], form.get("From", ""))
         await session.commit()
     if answered.stream:

@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from voxgate.control.credential.service import attach
 from voxgate.db.models import PhoneNumber as PhoneNumberRow
 from voxgate.db.session import get_sessionmaker
-from voxgate.errors import BadRequest, Conflict, Forbidden
-from voxgate.telephony.inbound import REPLAYED, answer, received
+from voxgate.errors import BadRequest, Forbidden
+from voxgate.telephony.inbound import answer
 from voxgate.telephony.vonage import webhooks
 from voxgate.telephony.vonage.events import read_event
 
@@ -50,8 +50,6 @@ async def answer_call(request: Request, token: str = "") -> JSONResponse:
         call_uuid = str(event.get("uuid") or "")
         if not call_uuid:
             raise BadRequest("uuid is missing.")
-        if await received(session, number.org_id, call_uuid):
-            raise Conflict(REPLAYED)
         caller = str(event.get("from") or "")
         caller = f"+{caller}" if caller.isdigit() else caller
         answered = await answer(session, number, "vonage", call_uuid, caller)
