@@ -30,6 +30,7 @@ from sqlalchemy.orm import aliased
 
 from voxgate import telemetry
 from voxgate.db.models import ServerMessage
+from voxgate.db.outage import is_outage
 from voxgate.db.session import get_sessionmaker
 from voxgate.kit.backoff import retry_delay
 from voxgate.kit.time import utcnow
@@ -245,13 +246,19 @@ class Outbox:
 
     async def run(self, interval: float = 0.2) -> None:
         """Runs until cancelled."""
+        away = False  # the database is unreachable: said once, then asked every second
         try:
             while True:
                 try:
                     await self.tick()
-                except Exception:  # a database hiccup must not stop the next round
-                    log.exception("sending server messages failed")
-                await asyncio.sleep(interval)
+                    away = False
+                except Exception as error:  # a database hiccup must not stop the next round
+                    if not is_outage(error):
+                        log.exception("sending server messages failed")
+                    elif not away:
+                        log.warning("server messages wait for the database", error=repr(error))
+                    away = is_outage(error)
+                await asyncio.sleep(1.0 if away else interval)
         finally:
             await self.close()
 
