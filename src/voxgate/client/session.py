@@ -38,6 +38,7 @@ class Line:
         self.closed = asyncio.Event()  # the socket is gone
         self.ended_reason: str | None = None
         self._last_audio = 0.0  # when the latest audio arrived (monotonic)
+        self._speaking = False  # the server says the assistant is speaking (`speech-update`)
         self._queued = bytearray()  # speech waiting to be sent, 20 ms at a time
         self._sent = asyncio.Event()  # set whenever the queue runs dry
 
@@ -58,7 +59,11 @@ class Line:
 
     def _heard(self, message: Any) -> None:
         kind = message.get("type") if isinstance(message, dict) else None
-        if kind == "transcript" and message.get("transcriptType", "final") == "final":
+        if kind == "speech-update" and message.get("role") == "assistant":
+            self._speaking = message.get("status") == "started"
+        elif kind == "user-interrupted":  # ends the assistant's speech without a `stopped`
+            self._speaking = False
+        elif kind == "transcript" and message.get("transcriptType", "final") == "final":
             speaker = "AI" if message.get("role") == "assistant" else "You"
             self._echo(f"{speaker}: {message.get('transcript', '')}")
         elif kind == "status-update" and message.get("status") == "in-progress":
@@ -91,14 +96,15 @@ class Line:
         await self._sent.wait()
 
     async def quiet(self, after: float, first_within: float, limit: float) -> None:
-        """Waits until audio that began after `after` has stopped for GAP seconds; gives up
+        """Waits until audio that began after `after` has stopped for GAP seconds and the server
+        no longer says the assistant is speaking (a slow voice pauses mid-sentence); gives up
         when none begins within `first_within` seconds, at `limit`, or when the call is gone."""
         deadline = after + limit
         while not self.closed.is_set() and time.monotonic() < deadline:
             now = time.monotonic()
-            if self._last_audio > after and now - self._last_audio > GAP:
+            if self._last_audio > after and now - self._last_audio > GAP and not self._speaking:
                 return
-            if self._last_audio <= after and now - after > first_within:
+            if self._last_audio <= after and not self._speaking and now - after > first_within:
                 return
             await asyncio.sleep(0.05)
 
