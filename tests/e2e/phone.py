@@ -1,11 +1,13 @@
 """Phone calls on loopback: a number of the Twilio (or Telnyx) fake's account imported into
-voxgate, and calls through it (the `twilio` and `telnyx` fixtures, conftest.py, point voxgate at
-the fakes)."""
+voxgate, calls through it (the `twilio` and `telnyx` fixtures, conftest.py, point voxgate at
+the fakes), and the caller's keys reaching the LLM on any carrier's call."""
 
-from typing import Any
+import time
+from typing import Any, Protocol
 
 import httpx
 
+from tests.e2e.fake_llm import FakeLLM
 from tests.support.fake_telnyx import API_KEY as TELNYX_KEY
 from tests.support.fake_twilio import ACCOUNT_SID, AUTH_TOKEN
 
@@ -48,6 +50,37 @@ async def import_telnyx_number(
     assert response.status_code == 201, response.text
     number: dict[str, Any] = response.json()
     return number
+
+
+# An assistant's keypadInputPlan: keys ending with `#` reach the LLM as the caller's words.
+KEYPAD_PLAN = {"enabled": True, "delimiters": "#", "timeoutSeconds": 5}
+
+
+class Keypad(Protocol):
+    """The phone side of any carrier's fake call: it presses keys and carries audio."""
+
+    async def press(self, keys: str, /) -> None: ...
+
+    async def say(self, pcm: bytes, /) -> None: ...
+
+
+def user_said(llm: FakeLLM, text: str) -> bool:
+    return any(
+        m.get("role") == "user" and m.get("content") == text
+        for request in llm.requests
+        for m in request["messages"]
+    )
+
+
+async def press_until_heard(phone: Keypad, llm: FakeLLM, keys: str, silence: bytes) -> None:
+    """The phone presses `keys` (ending with the keypadInputPlan's delimiter, which ends the
+    entry at once), then carries `silence` (20 ms of it, as a line does) until the LLM has been
+    sent the keys as the caller's words, within 4 s: well before the plan's timeout."""
+    await phone.press(keys)
+    deadline = time.monotonic() + 4
+    while not user_said(llm, keys) and time.monotonic() < deadline:
+        await phone.say(silence)
+    assert user_said(llm, keys), [r["messages"] for r in llm.requests]
 
 
 # A stored phone call, until voxgate dials through Twilio itself (appended: imports here).

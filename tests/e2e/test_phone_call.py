@@ -22,7 +22,14 @@ from pipecat.audio.utils import create_file_resampler
 from tests.e2e.caller import fixture_pcm, seconds, ulaw_to_pcm
 from tests.e2e.dtmf_tones import keys_in
 from tests.e2e.fake_llm import FakeLLM
-from tests.e2e.phone import NUMBER, import_number, stored_call
+from tests.e2e.phone import (
+    KEYPAD_PLAN,
+    NUMBER,
+    import_number,
+    press_until_heard,
+    stored_call,
+    user_said,
+)
 from tests.e2e.test_assistant_request import heard
 from tests.e2e.test_websocket_call import GREETING, PROMPT, ended, fake_model
 from tests.support.fake_twilio import FakeCall, FakeTwilio
@@ -326,27 +333,14 @@ async def test_the_control_urls_transfer_moves_a_phone_call(
     assert [r for r in llm.requests if r.get("stream")] == []  # no LLM turn was involved
 
 
-def user_said(llm: FakeLLM, text: str) -> bool:
-    return any(
-        m.get("role") == "user" and m.get("content") == text
-        for request in llm.requests
-        for m in request["messages"]
-    )
-
-
 async def test_keys_the_caller_presses_reach_the_llm_with_a_keypad_input_plan(
     client: httpx.AsyncClient, live_server: LiveServer, llm: FakeLLM, twilio: FakeTwilio
 ) -> None:
-    plan = {"enabled": True, "delimiters": "#", "timeoutSeconds": 5}
     number = await import_number(client)
-    front_desk = assistant(llm, [], keypadInputPlan=plan)
+    front_desk = assistant(llm, [], keypadInputPlan=KEYPAD_PLAN)
     call_id, call = await stored_call(live_server, twilio, number, front_desk)
     await quiet(call, silence=True)
-    await call.press("1234#")  # the delimiter ends the entry at once, well before the timeout
-    deadline = time.monotonic() + 4
-    while not user_said(llm, "1234#") and time.monotonic() < deadline:
-        await call.say(bytes(320))
-    assert user_said(llm, "1234#"), [r["messages"] for r in llm.requests]
+    await press_until_heard(call, llm, "1234#", silence=bytes(320))
     await call.hang_up()
     await ended(client, call_id)
 

@@ -4,6 +4,7 @@ or does not; a call to an imported number is answered with the media stream; eve
 checked against Telnyx's Ed25519 signature."""
 
 import asyncio
+import json
 import time
 from typing import Any
 
@@ -12,7 +13,13 @@ import pytest
 
 from tests.e2e.conftest import REPLY
 from tests.e2e.fake_llm import FakeLLM
-from tests.e2e.phone import CUSTOMER, TELNYX_NUMBER, import_telnyx_number
+from tests.e2e.phone import (
+    CUSTOMER,
+    KEYPAD_PLAN,
+    TELNYX_NUMBER,
+    import_telnyx_number,
+    press_until_heard,
+)
 from tests.e2e.test_assistant_request import heard, set_org_server
 from tests.e2e.test_outbound_call import assistant_id, pcm_8k, sounds_like, stored, text_of
 from tests.e2e.test_phone_call import ask, pcm16k
@@ -191,6 +198,44 @@ async def test_a_transfer_hands_the_call_to_telnyx_and_ends_it_forwarded(
     assert phone.commanded("hangup") == []  # the transfer took the call: nothing to hang up
     words = heard(await pcm16k(phone.heard_since(asked))).lower()
     assert "front" in words, words  # the caller heard the words before the transfer
+
+
+async def test_keys_the_caller_presses_reach_the_llm_with_a_keypad_input_plan(
+    client: httpx.AsyncClient, llm: FakeLLM, telnyx: FakeTelnyx
+) -> None:
+    call = await place(client, telnyx, llm, keypadInputPlan=KEYPAD_PLAN)
+    phone = await dialed(telnyx)
+    await phone.answer()
+    await quiet(phone, 0)
+    await press_until_heard(phone, llm, "1234#", silence=bytes(320))
+    await phone.hang_up()
+    assert (await ended(client, call["id"]))["endedReason"] == "customer-ended-call"
+
+
+MALFORMED_KEYS: list[dict[str, Any]] = [
+    {"event": "dtmf", "dtmf": {}},  # no digit
+    {"event": "dtmf", "dtmf": {"digit": "x"}},
+    {"event": "dtmf", "dtmf": {"digit": 5}},
+    {"event": "dtmf", "dtmf": None},
+    {"event": "dtmf"},
+]
+
+
+async def test_a_malformed_key_event_is_skipped_and_the_call_goes_on(
+    client: httpx.AsyncClient, llm: FakeLLM, telnyx: FakeTelnyx
+) -> None:
+    call = await place(client, telnyx, llm, keypadInputPlan=KEYPAD_PLAN)
+    phone = await dialed(telnyx)
+    await phone.answer()
+    await quiet(phone, 0)
+    assert phone.ws is not None
+    for event in MALFORMED_KEYS:
+        await phone.ws.send(json.dumps({**event, "stream_id": phone.stream_id}))
+    await press_until_heard(phone, llm, "7#", silence=bytes(320))  # the call still listens
+    assert (await stored(client, call["id"]))["status"] == "in-progress"
+    assert not phone.stream_closed.is_set() and phone.commanded("hangup") == []
+    await phone.hang_up()
+    assert (await ended(client, call["id"]))["endedReason"] == "customer-ended-call"
 
 
 # Inbound.

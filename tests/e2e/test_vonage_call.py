@@ -4,6 +4,7 @@ placed through the Voice API and received through the answer webhook, and each i
 the websocket (16 kHz L16) and stored as a user of Vapi would see it."""
 
 import asyncio
+import json
 import time
 from difflib import SequenceMatcher
 from typing import Any
@@ -19,11 +20,11 @@ from tests.e2e.caller import fixture_pcm
 from tests.e2e.conftest import REPLY
 from tests.e2e.dtmf_tones import keys_in
 from tests.e2e.fake_llm import FakeLLM
-from tests.e2e.phone import CUSTOMER, NUMBER
+from tests.e2e.phone import CUSTOMER, KEYPAD_PLAN, NUMBER, press_until_heard
 from tests.e2e.test_assistant_request import heard, set_org_server
 from tests.e2e.test_phone_call import DESK, ask, result_heard, tool_result
 from tests.e2e.test_websocket_call import GREETING, PROMPT, ended, fake_model
-from tests.support.fake_vonage import API_KEY, API_SECRET, RATE, FakeCall, FakeVonage
+from tests.support.fake_vonage import API_KEY, API_SECRET, FRAME, RATE, FakeCall, FakeVonage
 from tests.support.fake_webhook import fake_webhook
 from tests.support.reference import assert_matches
 from tests.support.server import LiveServer, free_port
@@ -52,10 +53,13 @@ async def import_number(client: httpx.AsyncClient, **fields: Any) -> dict[str, A
     return number
 
 
-async def front_desk(client: httpx.AsyncClient, llm: FakeLLM, **model: Any) -> str:
+async def front_desk(
+    client: httpx.AsyncClient, llm: FakeLLM, fields: dict[str, Any] | None = None, **model: Any
+) -> str:
+    """The front desk assistant (with `fields` on it, `model` on its model), created."""
     messages = [{"role": "system", "content": PROMPT}]
     body = {"name": "Front desk", "firstMessage": GREETING,
-            "model": fake_model(llm, messages=messages, **model)}  # fmt: skip
+            "model": fake_model(llm, messages=messages, **model), **(fields or {})}  # fmt: skip
     created = await client.post("/assistant", json=body)
     assert created.status_code == 201, created.text
     return str(created.json()["id"])
@@ -423,6 +427,49 @@ async def test_the_dtmf_tool_plays_the_keys_into_the_call(
     assert tool_result(llm) == "Pressed 1w5#."
     pcm8k = await create_file_resampler().resample(phone.heard_since(asked), RATE, 8000)
     assert keys_in(pcm8k) == "15#"
+    await phone.hang_up()
+    assert (await ended(client, call["id"]))["endedReason"] == "customer-ended-call"
+
+
+async def keypad_call(client: httpx.AsyncClient, llm: FakeLLM, vonage: FakeVonage) -> FakeCall:
+    """A call to the number, answered by an assistant with a keypadInputPlan, greeting done."""
+    assistant = await front_desk(client, llm, {"keypadInputPlan": KEYPAD_PLAN})
+    await import_number(client, assistantId=assistant)
+    phone, _ = await vonage.ring(NUMBER, CUSTOMER)
+    await quiet(phone, 0)
+    return phone
+
+
+async def test_keys_the_caller_presses_reach_the_llm_with_a_keypad_input_plan(
+    client: httpx.AsyncClient, llm: FakeLLM, vonage: FakeVonage
+) -> None:
+    phone = await keypad_call(client, llm, vonage)
+    await press_until_heard(phone, llm, "1234#", silence=bytes(FRAME))
+    await phone.hang_up()
+    [call] = (await client.get("/call")).json()
+    assert (await ended(client, call["id"]))["endedReason"] == "customer-ended-call"
+
+
+MALFORMED_KEYS: list[dict[str, Any]] = [
+    {"event": "websocket:dtmf"},  # no digit
+    {"event": "websocket:dtmf", "digit": "x"},
+    {"event": "websocket:dtmf", "digit": ["1"]},
+    {"event": "websocket:dtmf", "dtmf": None},
+]
+
+
+async def test_a_malformed_key_event_is_skipped_and_the_call_goes_on(
+    client: httpx.AsyncClient, llm: FakeLLM, vonage: FakeVonage
+) -> None:
+    phone = await keypad_call(client, llm, vonage)
+    assert phone.ws is not None
+    for event in MALFORMED_KEYS:
+        await phone.ws.send(json.dumps(event))
+    await phone.ws.send("[1]")  # JSON, but not an event
+    await press_until_heard(phone, llm, "7#", silence=bytes(FRAME))  # the call still listens
+    [call] = (await client.get("/call")).json()
+    assert call["status"] == "in-progress"
+    assert not phone.stream_closed.is_set() and {"action": "hangup"} not in phone.updates
     await phone.hang_up()
     assert (await ended(client, call["id"]))["endedReason"] == "customer-ended-call"
 

@@ -9,7 +9,8 @@ A call voxgate places (`POST /v2/calls`) waits in `dialed` until the test decide
 callee does: `answer()` (`call.initiated`, `call.answered`, then the media stream the dial
 named), `busy()`, `no_answer()`, `fail()`. `ring(to, from_)` is an inbound call to one of the
 account's numbers (`call.initiated` to the application's webhook; voxgate answers it with a
-command). Either way the `FakeCall` plays μ-law audio into its stream and keeps what it hears.
+command). Either way the `FakeCall` plays μ-law audio (and presses keys) into its stream and
+keeps what it hears.
 """
 
 import asyncio
@@ -22,6 +23,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -168,6 +170,20 @@ class FakeCall:
             with contextlib.suppress(ConnectionClosed):
                 await self.ws.send(json.dumps(message))
             await asyncio.sleep(max(0.0, start + (index + chunk) / 8000 - time.monotonic()))
+
+    async def press(self, keys: str) -> None:
+        """The person on the phone presses keys: one `dtmf` event each, as Telnyx sends them."""
+        assert self.ws is not None
+        for key in keys:
+            message = {
+                "event": "dtmf",
+                "stream_id": self.stream_id,
+                "occurred_at": datetime.now(UTC).isoformat(timespec="milliseconds"),
+                "sequence_number": str(next(_ids)),
+                "dtmf": {"digit": key},
+            }
+            await self.ws.send(json.dumps(message))
+            await asyncio.sleep(0.1)
 
     async def stop_stream(self) -> None:
         if self.ws is not None:

@@ -9,7 +9,8 @@ fake sends each request to the live server, as the proxy in front of a real depl
 A call voxgate places (`POST /v1/calls`) waits in `dialed` until the test decides what the
 callee does: `answer()` (events, then the websocket the NCCO names), `busy()`, `reject()`,
 `fail()`, `time_out()`. `ring(to, from_)` is an inbound call to one of the account's numbers.
-Either way the `FakeCall` plays 16 kHz L16 audio into its websocket and keeps what it hears.
+Either way the `FakeCall` plays 16 kHz L16 audio (and presses keys) into its websocket and keeps
+what it hears.
 """
 
 import asyncio
@@ -157,6 +158,16 @@ class FakeCall:
             with contextlib.suppress(ConnectionClosed):
                 await self.ws.send(chunk)
             await asyncio.sleep(max(0.0, start + (index + FRAME) / 2 / RATE - time.monotonic()))
+
+    async def press(self, keys: str) -> None:
+        """The person on the phone presses keys: one `websocket:dtmf` text message each, as
+        Vonage sends them."""
+        assert self.ws is not None
+        for key in keys:
+            await self.ws.send(
+                json.dumps({"event": "websocket:dtmf", "digit": key, "duration": 250})
+            )
+            await asyncio.sleep(0.1)
 
     async def hang_up(self) -> None:
         """The person on the phone hangs up: Vonage closes the websocket, the call completes."""

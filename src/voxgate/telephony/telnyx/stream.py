@@ -3,9 +3,10 @@ or the answer's `stream_url`), carrying 8 kHz PCMU both ways as JSON events (`co
 `start`, `media`, `dtmf`, `stop`; voxgate sends `media` and `clear`).
 
 `TelnyxLeg` is the engine's `ClientSocket` over that stream (pipecat's `TelnyxFrameSerializer`
-turns events into 8 kHz PCM and back; a barge-in sends `clear`, dropping what Telnyx buffered)
-and its `PhoneLine` (a transfer is Telnyx's `transfer` command, sent once the caller has heard
-what was sent: audio goes out ahead of real time, so the leg counts how much is still playing).
+turns events into 8 kHz PCM and the caller's keys, and PCM back; a barge-in sends `clear`,
+dropping what Telnyx buffered) and its `PhoneLine` (a transfer is Telnyx's `transfer` command,
+sent once the caller has heard what was sent: audio goes out ahead of real time, so the leg
+counts how much is still playing).
 When the call ends on voxgate's side the leg hangs it up through call control; when Telnyx
 stopped the stream (the caller hung up, or a transfer took the call) there is nothing to hang up.
 """
@@ -17,13 +18,13 @@ from functools import partial
 from typing import Any
 
 from fastapi import WebSocket
-from pipecat.frames.frames import InputAudioRawFrame, InterruptionFrame, OutputAudioRawFrame
+from pipecat.frames.frames import InterruptionFrame, OutputAudioRawFrame
 from pipecat.serializers.telnyx import TelnyxFrameSerializer
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from voxgate.control.call.carriers import CarrierError
-from voxgate.engine.ports import TransferFailed
-from voxgate.telephony.events import end_leg, stream_event
+from voxgate.engine.ports import Keypress, TransferFailed
+from voxgate.telephony.events import caller_input, end_leg, stream_event
 from voxgate.telephony.telnyx.client import TelnyxRest
 
 RATE = 8000
@@ -86,19 +87,16 @@ class TelnyxLeg:
         self.transferred = False
         self._playing_until = 0.0  # when the audio sent so far has played (monotonic)
 
-    async def receive(self) -> bytes | str | None:
+    async def receive(self) -> bytes | str | Keypress | None:
         while not self.stopped:
             try:
                 text = await self._ws.receive_text()
             except (WebSocketDisconnect, RuntimeError, KeyError):
                 break
-            event = stream_event(text)
-            if event.get("event") == "stop":
+            if stream_event(text).get("event") == "stop":
                 break
-            if event.get("event") == "media":
-                frame = await self._serializer.deserialize(text)
-                if isinstance(frame, InputAudioRawFrame):
-                    return frame.audio
+            if (heard := await caller_input(self._serializer, text)) is not None:
+                return heard  # `media` or `dtmf`
         self.stopped = True
         return None
 

@@ -19,18 +19,13 @@ from functools import partial
 from typing import Any
 
 from fastapi import WebSocket
-from pipecat.frames.frames import (
-    InputAudioRawFrame,
-    InputDTMFFrame,
-    InterruptionFrame,
-    OutputAudioRawFrame,
-)
+from pipecat.frames.frames import InterruptionFrame, OutputAudioRawFrame
 from pipecat.serializers.twilio import TwilioFrameSerializer
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from voxgate.control.call.carriers import CarrierError
 from voxgate.engine.ports import Keypress, TransferFailed
-from voxgate.telephony.events import end_leg, stream_event
+from voxgate.telephony.events import caller_input, end_leg, stream_event
 from voxgate.telephony.twilio.client import TwilioRest
 from voxgate.telephony.twilio.twiml import transfer_twiml
 
@@ -94,12 +89,8 @@ class TwilioLeg:
                 break
             if event.get("event") == "mark":
                 self._played(event)
-            elif event.get("event") in ("media", "dtmf"):  # the serializer decodes them
-                frame = await self._serializer.deserialize(text)
-                if isinstance(frame, InputAudioRawFrame):
-                    return frame.audio
-                if isinstance(frame, InputDTMFFrame):
-                    return Keypress(frame.button.value)
+            elif (heard := await caller_input(self._serializer, text)) is not None:
+                return heard  # `media` or `dtmf`
         self.stopped = True
         for played in self._marks.values():  # nothing more will be played
             played.set()

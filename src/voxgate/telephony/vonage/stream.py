@@ -4,9 +4,10 @@ answered, its first message a text `websocket:connected` event, then 16-bit line
 `websocket:notify`, `websocket:cleared`; voxgate sends `clear` and `notify` actions).
 
 `VonageLeg` is the engine's `ClientSocket` over it (pipecat's `VonageFrameSerializer` turns its
-messages into PCM frames and back; a barge-in sends `clear`, dropping what Vonage buffered) and
-its `PhoneLine` (a transfer moves the live call to a `connect` NCCO through the Voice API, once
-Vonage has played what it holds: a `notify` sent after the audio comes back when it is played).
+messages into PCM frames and the caller's keys, and PCM back; a barge-in sends `clear`, dropping
+what Vonage buffered) and its `PhoneLine` (a transfer moves the live call to a `connect` NCCO
+through the Voice API, once Vonage has played what it holds: a `notify` sent after the audio
+comes back when it is played).
 When the call ends on voxgate's side the leg hangs it up through the Voice API; when Vonage
 closed the websocket (the caller hung up, or a transfer took the call) there is nothing to hang
 up.
@@ -20,13 +21,13 @@ from functools import partial
 from typing import Any
 
 from fastapi import WebSocket
-from pipecat.frames.frames import InputAudioRawFrame, InterruptionFrame, OutputAudioRawFrame
+from pipecat.frames.frames import InterruptionFrame, OutputAudioRawFrame
 from pipecat.serializers.vonage import VonageFrameSerializer
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from voxgate.control.call.carriers import CarrierError
-from voxgate.engine.ports import TransferFailed
-from voxgate.telephony.events import end_leg, stream_event
+from voxgate.engine.ports import Keypress, TransferFailed
+from voxgate.telephony.events import caller_input, end_leg, stream_event
 from voxgate.telephony.vonage.client import VonageRest
 from voxgate.telephony.vonage.webhooks import transfer_ncco
 
@@ -77,7 +78,7 @@ class VonageLeg:
         self._notice_ids = itertools.count(1)
         self._sent_audio = False  # since the last notify
 
-    async def receive(self) -> bytes | str | None:
+    async def receive(self) -> bytes | str | Keypress | None:
         while not self.stopped:
             try:
                 message = await self._ws.receive()
@@ -85,12 +86,11 @@ class VonageLeg:
                 break
             if message["type"] == "websocket.disconnect":
                 break
-            if message.get("bytes"):
-                frame = await self._serializer.deserialize(message["bytes"])
-                if isinstance(frame, InputAudioRawFrame):
-                    return frame.audio
-            elif message.get("text"):
+            if message.get("text"):
                 self._notified(stream_event(message["text"]))
+            data = message.get("bytes") or message.get("text")
+            if data and (heard := await caller_input(self._serializer, data)) is not None:
+                return heard  # the caller's audio, or `websocket:dtmf`
         self.stopped = True
         for played in self._notices.values():  # nothing more will be played
             played.set()
