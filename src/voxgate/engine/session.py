@@ -147,9 +147,8 @@ class CallSession:
             logger.warning(f"call could not start: {error}")
             await self.end(NOT_VALID)
             self.listen.close()
-            unrun = PostCall(self.assistant, analyse=False)
             saved = await self.artifacts.save()
-            await self._lifecycle.finish(NOT_VALID, saved, unrun, started=False)
+            await self._lifecycle.finish(NOT_VALID, saved, self._post_call(False), started=False)
             return NOT_VALID
         self._turns.watch(built)
         self.switchboard.wire(built, self.end_after_speaking)
@@ -203,8 +202,14 @@ class CallSession:
         assert self.ended_reason is not None
         saved = await self.artifacts.save()
         # A server shutting down ended it: its exit must not wait on an LLM's analysis.
-        post_call = PostCall(self.assistant, analyse=self.ended_reason != STOPPED)
+        post_call = self._post_call(analyse=self.ended_reason != STOPPED)
         await self._lifecycle.finish(self.ended_reason, saved, post_call, started=True)
+
+    def _post_call(self, analyse: bool) -> PostCall:
+        """The work after the end, with the assistant that has the call as the server messages
+        carry it (a squad's active member; rendered, without the server's default voice)."""
+        carried = self.conversation.server.assistant or self.squad.members[0].assistant
+        return PostCall(carried, analyse=analyse)
 
     async def _gone(self) -> None:
         if self.phone_call is not None and self.phone_call.explains_hang_up():
