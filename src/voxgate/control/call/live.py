@@ -3,7 +3,7 @@ resolved, and its record kept (`DbCallStore`, the engine's `CallStore` port; art
 `artifact_store.py`)."""
 
 from dataclasses import asdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from voxgate import telemetry
@@ -66,7 +66,7 @@ class DbCallStore:
     def __init__(self, org_id: str, call_id: str, snapshot: Document | None = None) -> None:
         self.org_id, self.call_id = org_id, call_id
         self.snapshot: Document = snapshot or {"id": call_id}  # the call as last written
-        self.post_call_due = False  # its end was written with its post-call work due
+        self.post_call_due: datetime | None = None  # the lease its end was written with
 
     async def update(self, changes: dict[str, Any]) -> None:
         """Merges `changes` into the row by compare-and-set (a status callback or a PATCH
@@ -79,9 +79,10 @@ class DbCallStore:
         and its report is owed nowhere. This process holds the work for a lease first (it runs
         it once the session's own messages are stored, post_call.py's `begin`); should it die,
         the lease runs out and another process (or its next start) takes the work."""
-        lease = timedelta(seconds=get_settings().post_call_lease_seconds)
-        due = {"post_call": asdict(post_call), "post_call_due": utcnow() + lease}
-        self.post_call_due = await self._write(changes, due)
+        lease = utcnow() + timedelta(seconds=get_settings().post_call_lease_seconds)
+        due = {"post_call": asdict(post_call), "post_call_due": lease}
+        if await self._write(changes, due):
+            self.post_call_due = lease
 
     async def _write(self, changes: dict[str, Any], also: dict[str, Any]) -> bool:
         written = await retrying(lambda: write(self.call_id, changes, also), "call update")

@@ -17,7 +17,7 @@ server message.
 """
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
@@ -51,15 +51,16 @@ def _lease() -> float:
     return get_settings().post_call_lease_seconds
 
 
-async def _claim(call_id: str, held: bool) -> tuple[Document, PostCall] | None:
+async def _claim(call_id: str, held: datetime | None) -> tuple[Document, PostCall] | None:
     """The call and its work, with the lease taken; None when it is not due, or another
-    process holds it (`held`: this process does, it wrote the call's end)."""
+    process holds it. `held` is the lease the caller holds (the one written with the call's
+    end): once anyone has claimed the work since, it no longer lets the caller in."""
     async with get_sessionmaker()() as session:
         row = await session.get(CallRow, call_id, options=[undefer(CallRow.post_call)])
         if row is None or row.post_call_due is None or not isinstance(row.post_call, dict):
             return None
         now = utcnow()
-        if not held and row.post_call_due > now:
+        if row.post_call_due > now and row.post_call_due != held:
             return None
         call, work = render_envelope(row), row.post_call
         taken = await session.execute(
@@ -85,7 +86,7 @@ async def _clear(call_id: str) -> None:
         await session.commit()
 
 
-async def run(call_id: str, *, held: bool = False) -> bool:
+async def run(call_id: str, held: datetime | None = None) -> bool:
     """The work of one call, if it is due and nobody else holds it; whether it ran. Raises
     when the database fails (the work stays due)."""
     claimed = await retrying(lambda: _claim(call_id, held), "post-call claim")
@@ -104,33 +105,32 @@ async def run(call_id: str, *, held: bool = False) -> bool:
     return True
 
 
-async def _here(call_id: str, held: bool) -> None:
+async def _here(call_id: str, held: datetime | None) -> None:
     try:
-        await run(call_id, held=held)
+        await run(call_id, held)
     except Exception:  # left due: the sweep takes it again once the lease runs out
         log.exception("post-call work failed; it stays due", call_id=call_id)
 
 
-async def job(ctx: Any, *, call: str, held: bool = False) -> None:
+async def job(ctx: Any, *, call: str, held: str | None = None) -> None:
     """The job (ctx is SAQ's): raising lets SAQ retry it."""
-    await run(call, held=held)
+    await run(call, datetime.fromisoformat(held) if held else None)
 
 
-async def _queue(call_id: str, key: str, held: bool) -> bool:
+async def _queue(call_id: str, key: str, held: datetime | None) -> bool:
     """Whether the job was queued (False: no queue, Redis unreachable, or the key taken)."""
-    queue = jobs.current()
+    queue, lease = jobs.current(), held.isoformat() if held else None
     return queue is not None and await queue.enqueue(
-        POST_CALL, key, None, _lease(), call=call_id, held=held
+        POST_CALL, key, None, _lease(), call=call_id, held=lease
     )
 
 
 async def begin(store: DbCallStore) -> None:
     """Runs the post-call work of the call `store` ended, once its session's messages are
     stored (its report comes after them): a job, else (no queue, or unreachable) here."""
-    if store.post_call_due and not await _queue(
-        store.call_id, f"{POST_CALL}:{store.call_id}", True
-    ):
-        track(_here(store.call_id, held=True))
+    held, key = store.post_call_due, f"{POST_CALL}:{store.call_id}"
+    if held is not None and not await _queue(store.call_id, key, held):
+        track(_here(store.call_id, held))
 
 
 async def sweep(*, everything: bool = False) -> int:
@@ -143,9 +143,9 @@ async def sweep(*, everything: bool = False) -> int:
         due = [(row[0], row[1]) for row in await session.execute(query) if row[1] is not None]
     for call_id, lease in due:
         if jobs.current() is None:
-            track(_here(call_id, held=everything))
+            track(_here(call_id, lease if everything else None))
         else:  # one job per lease that ran out: one held by a dead worker does not block it
-            await _queue(call_id, f"{POST_CALL}:{call_id}:{lease.timestamp():.0f}", False)
+            await _queue(call_id, f"{POST_CALL}:{call_id}:{lease.timestamp():.0f}", None)
     return len(due)
 
 
