@@ -5,10 +5,11 @@ The call's end is written with the work due (`DbCallStore.end`): the column `pos
 assistant that had the call at its end and whether to analyse, `post_call_due` a lease held by
 that process. Once the session's own messages are stored, `begin` runs the work: as a job of
 the shared queue (`VOXGATE_REDIS_URL`), else in a task of this process (`AFTER_CALL`, which a
-drain waits for). `run` claims the row (a compare-and-set on the lease: one runner at a time),
-rebuilds the call's store and server messenger from the database as unrun.py does, runs the
-engine's `after_call`, waits for the report to be stored and clears the marker. A failing LLM
-costs only the analysis; only the database failing leaves the work due, for a retry.
+drain waits for), either handed that lease. `run` claims the row (a compare-and-set on the lease:
+one runner at a time; taken once the lease ran out, or by whoever was handed it while nobody
+else has claimed it since), rebuilds the call's store and server messenger from the database as
+unrun.py does, runs the engine's `after_call`, waits for the report to be stored and clears the
+marker. A failing LLM costs only the analysis; only the database failing leaves it due.
 
 The sweep takes what a dead process left: every row whose lease ran out and, at the start of a
 process without a queue (then the only process), every row due at all. A process that dies
