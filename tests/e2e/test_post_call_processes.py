@@ -1,6 +1,6 @@
 """A call's post-call work outlives the process that ran it, for real: process A runs a call and
 is SIGKILLed while its analysis waits on the LLM; process B, started afterwards on the same
-PostgreSQL and Redis, takes the work once A's lease has run out (2 s here) and delivers the one
+PostgreSQL and Redis, takes the work once A's lease has run out (5 s here) and delivers the one
 `end-of-call-report`, with the analysis. Skipped without PostgreSQL and `VOXGATE_TEST_REDIS_URL`."""
 
 import asyncio
@@ -44,7 +44,7 @@ async def test_a_process_killed_during_the_analysis_leaves_the_report_to_another
     if database_url.startswith("sqlite"):
         pytest.skip("two processes share one database: set VOXGATE_TEST_DATABASE_URL to PostgreSQL")
     key = f"post-call-{os.urandom(8).hex()}"
-    env = serve_env(redis_url(), post_call_lease_seconds="2", api_key=key)
+    env = serve_env(redis_url(), post_call_lease_seconds="5", api_key=key)
     async with own_database(database_url, tmp_path) as own:
         a, a_url = start(own, env, tmp_path / "a")
         servers = [a]

@@ -180,16 +180,21 @@ class CallSession:
             await asyncio.wait({running, ending}, timeout=limit, return_when="FIRST_COMPLETED")
         except asyncio.CancelledError:  # the server is shutting down: still record the end
             await self.end(STOPPED)
-            await self._wind_down(worker, running, ending)
+            await self._wind_down(worker, running, ending, analyse=False)
             raise
         if not running.done() and not ending.done():
             await self.end(TOO_LONG)
-        await self._wind_down(worker, running, ending)
+        await self._wind_down(worker, running, ending, analyse=True)
         assert self.ended_reason is not None
         return self.ended_reason
 
     async def _wind_down(
-        self, worker: PipelineWorker, running: asyncio.Task[None], ending: asyncio.Task[bool]
+        self,
+        worker: PipelineWorker,
+        running: asyncio.Task[None],
+        ending: asyncio.Task[bool],
+        *,
+        analyse: bool,
     ) -> None:
         """Stops the pipeline and records the end, with its post-call work due."""
         if not running.done():
@@ -202,7 +207,7 @@ class CallSession:
         assert self.ended_reason is not None
         saved = await self.artifacts.save()
         # A server shutting down ended it: its exit must not wait on an LLM's analysis.
-        post_call = self._post_call(analyse=self.ended_reason != STOPPED)
+        post_call = self._post_call(analyse and self.ended_reason != STOPPED)
         await self._lifecycle.finish(self.ended_reason, saved, post_call, started=True)
 
     def _post_call(self, analyse: bool) -> PostCall:
