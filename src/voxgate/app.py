@@ -22,7 +22,7 @@ from voxgate import __version__, telemetry
 from voxgate.auth.keys import get_or_create_org, seed_key
 from voxgate.config import Settings, get_settings
 from voxgate.control.body_limit import BodyLimit
-from voxgate.control.call import bus, carriers, expiry, schedule
+from voxgate.control.call import bus, carriers, expiry, post_call, schedule
 from voxgate.control.call.outbound import SCHEDULED_CALL
 from voxgate.control.call.runner import live_calls
 from voxgate.control.drain import drain
@@ -55,6 +55,7 @@ def _background(
     ring_timeout = settings.phone_ring_timeout_seconds
     tasks = [asyncio.create_task(expiry.expire_queued(timeout, live_calls, ring_timeout))]
     tasks.append(asyncio.create_task(schedule.dial_scheduled()))  # schedulePlan's calls
+    tasks.append(asyncio.create_task(post_call.sweep_due()))  # what a dead process left
     if (queue := jobs.current()) is None:
         # Server messages go out from the database: pending ones left by the last run first.
         tasks.append(asyncio.create_task(outbox.run()))
@@ -139,6 +140,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             functions: list[tuple[str, jobs.JobFunction]] = [
                 (SEND, deliveries.send),
                 (SCHEDULED_CALL, schedule.take_due),
+                (post_call.POST_CALL, post_call.job),
             ]
             jobs.install(jobs.Jobs(settings.redis_url, settings.redis_prefix, functions))
         tasks = _background(settings, drain.outbox, deliveries)

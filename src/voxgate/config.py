@@ -50,6 +50,13 @@ class Settings(BaseSettings):
         description="While the database is unreachable, a live call's writes (its start, its "
         "end and artifact, its server messages) are retried this long before given up.",
     )
+    post_call_lease_seconds: float = Field(
+        default=120.0,
+        gt=0,
+        description="A call's post-call work (analysis, end-of-call-report) is held this long by "
+        "the process running it; left unfinished that long (the process died), another process "
+        "takes it (the sweep looks every quarter of it, 30 s at most).",
+    )
     # Carriers' REST APIs (issue 5): their own by default, a fake on loopback in the tests.
     twilio_api_url: str = Field(
         default="https://api.twilio.com", description="Twilio's REST API root (scheme and host)."

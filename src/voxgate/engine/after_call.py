@@ -1,44 +1,44 @@
 """What follows a call's end, in order: the post-call analysis, stored on the call, then the
 `end-of-call-report`, which carries it.
 
-It runs as a task of its own (held in `AFTER_CALL`), so the socket's handler returns and the
-caller's connection closes at once, not after the analysis.
+The engine only writes that this work is due, with the call's end (`CallStore.end`); the
+control side runs `after_call` once the call's session is over, with a store and a messenger
+it rebuilt from the database, in a task of this process (tracked in `AFTER_CALL`, so a drain
+waits for it) or as a job of the shared queue (control/call/post_call.py).
 """
 
 import asyncio
+from collections.abc import Coroutine
 from typing import Any
 
-from loguru import logger
-
 from voxgate.engine.analysis import analyze
-from voxgate.engine.ports import CallStore
+from voxgate.engine.ports import CallStore, PostCall
 from voxgate.engine.server_messages import ServerMessenger
 
 AFTER_CALL: set[asyncio.Task[None]] = set()
 
 
-class AfterCall:
-    def __init__(
-        self, assistant: dict[str, Any], store: CallStore, server: ServerMessenger
-    ) -> None:
-        self._assistant, self._store, self._server = assistant, store, server
+def track(work: Coroutine[Any, Any, None]) -> None:
+    """Runs `work` in a task of its own, held in `AFTER_CALL` until it is done: the socket's
+    handler returns and the caller's connection closes at once, not after the analysis."""
+    task = asyncio.create_task(work)
+    AFTER_CALL.add(task)
+    task.add_done_callback(AFTER_CALL.discard)
 
-    def start(self, ended: dict[str, Any], started_at: str | None, *, analyse: bool) -> None:
-        """`ended` is what the lifecycle wrote (`endedReason`, `endedAt`, `artifact`)."""
-        task = asyncio.create_task(self._run(ended, started_at, analyse))
-        AFTER_CALL.add(task)
-        task.add_done_callback(AFTER_CALL.discard)
 
-    async def _run(self, ended: dict[str, Any], started_at: str | None, analyse: bool) -> None:
-        reason, artifact = ended["endedReason"], ended.get("artifact") or {}
-        analysis: dict[str, Any] = {}
-        try:
-            if analyse:
-                analysis = await analyze(self._assistant, artifact, reason)
-                if analysis:
-                    await self._store.update({"analysis": analysis})
-            await self._server.end_of_call_report(
-                reason, artifact, analysis, started_at, ended["endedAt"]
-            )
-        except Exception as error:  # the call's record is written already: only log
-            logger.warning(f"post-call work failed: {error!r}")
+async def after_call(
+    call: dict[str, Any], post_call: PostCall, store: CallStore, server: ServerMessenger
+) -> None:
+    """`call` is the call as stored once it ended (`endedReason`, `endedAt`, `artifact`,
+    `startedAt`). An analysis already stored (a run cut short after storing it) is reused, not
+    asked again. A failing LLM costs only the analysis (`analyze` never raises); the store or
+    the server's port failing raises, and the work stays due."""
+    reason, artifact = call["endedReason"], call.get("artifact") or {}
+    analysis: dict[str, Any] = call.get("analysis") or {}
+    if post_call.analyse and not analysis:
+        analysis = await analyze(post_call.assistant, artifact, reason)
+        if analysis:
+            await store.update({"analysis": analysis})
+    await server.end_of_call_report(
+        reason, artifact, analysis, call.get("startedAt"), call["endedAt"]
+    )

@@ -19,12 +19,11 @@ from pipecat.pipeline.pipeline import Pipeline
 from pipecat.pipeline.worker import PipelineParams, PipelineWorker
 from pipecat.workers.runner import WorkerRunner
 
-from voxgate.engine.after_call import AfterCall
 from voxgate.engine.audio import PIPELINE_IN_RATE, AudioFormat, Codec
 from voxgate.engine.builder import with_defaults
 from voxgate.engine.conversation import Conversation
 from voxgate.engine.lifecycle import Lifecycle
-from voxgate.engine.ports import CallStore, ClientSocket, ServerMessages
+from voxgate.engine.ports import CallStore, ClientSocket, PostCall, ServerMessages
 from voxgate.engine.providers.registry import build_tts
 from voxgate.engine.transport import SocketTransport
 
@@ -58,9 +57,8 @@ class Announcer:
             except Exception as error:  # the default voice cannot run here
                 logger.warning(f"the call's last words could not be said: {error}")
                 reason = UNSPEAKABLE
-        ended = await self._lifecycle.finish(reason, {}, started=started)
-        after = AfterCall({}, self._store, self.conversation.server)
-        after.start(ended, self._lifecycle.started_at, analyse=False)
+        # No assistant to analyse with; its end-of-call-report still goes out (post-call work).
+        await self._lifecycle.finish(reason, {}, PostCall({}, analyse=False), started=started)
         return reason
 
     async def _say(self, text: str) -> None:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from voxgate.engine.conversation import Conversation
-from voxgate.engine.ports import CallStore, ClientSocket
+from voxgate.engine.ports import CallStore, ClientSocket, PostCall
 
 
 def _iso(moment: datetime) -> str:
@@ -28,10 +28,12 @@ class Lifecycle:
         await self._store.update({"status": "in-progress", "startedAt": self.started_at})
         await self._conversation.send("status-update", status="in-progress")
 
-    async def finish(self, reason: str, saved: dict[str, Any], *, started: bool) -> dict[str, Any]:
+    async def finish(
+        self, reason: str, saved: dict[str, Any], post_call: PostCall, *, started: bool
+    ) -> dict[str, Any]:
         """Records the end (with the artifact when the call talked; `saved` holds what the
-        call's recordings, log and metrics add to it), tells the client, hangs up; returns
-        what it wrote."""
+        call's recordings, log and metrics add to it) and that `post_call` is due, tells the
+        client, hangs up; returns what it wrote."""
         changes: dict[str, Any] = {
             "status": "ended",
             "endedAt": _iso(datetime.now(UTC)),
@@ -41,7 +43,7 @@ class Lifecycle:
             changes["artifact"] = {**self._conversation.artifact(), **saved}
         elif saved:
             changes["artifact"] = saved  # the log of a call that could not start
-        await self._store.update(changes)
+        await self._store.end(changes, post_call)
         await self._conversation.send("status-update", status="ended", endedReason=reason)
         with contextlib.suppress(Exception):
             await self._socket.close(1000)

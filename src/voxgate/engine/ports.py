@@ -13,11 +13,27 @@ ArtifactName = Literal[
 ]
 
 
+@dataclass(frozen=True)
+class PostCall:
+    """What a call's post-call work (after_call.py) needs besides the call's stored record: the
+    assistant that had the call at its end, as it ran (its `analysisPlan`, `serverMessages`,
+    `server`, credentials), and whether to analyse the call."""
+
+    assistant: dict[str, Any]
+    analyse: bool
+
+
 class CallStore(Protocol):
     """Writes to one stored call."""
 
     async def update(self, changes: dict[str, Any]) -> None:
         """Set these top-level fields of the call's document (e.g. `status`, `endedAt`)."""
+
+    async def end(self, changes: dict[str, Any], post_call: PostCall) -> None:
+        """Writes the call's end (`changes`, as `update`) and, in the same write, that its
+        post-call work is due. The control side runs that work (after_call.py's `after_call`)
+        once the call's session is over, here or on the job queue, and keeps it due until it
+        is done: a process dying after the end does not lose it."""
 
     async def save_artifact(self, name: ArtifactName, data: bytes) -> str:
         """Keep one of the call's artifacts (a WAV file, the log lines); returns the URL a client

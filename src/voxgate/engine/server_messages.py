@@ -42,10 +42,12 @@ class ServerMessenger:
             frozenset(subscribed) if subscribed is not None else DEFAULT_SERVER_MESSAGES
         )
         self._artifact = artifact
+        self.assistant: dict[str, Any] | None = None  # the last `use`'s (None: the port's own)
 
     def use(self, assistant: dict[str, Any]) -> None:
         """Another assistant of the squad has the call: its `serverMessages` and its server
         (VAPI-BEHAVIOUR §5.1: the active member's) apply from now on."""
+        self.assistant = assistant
         subscribed = assistant.get("serverMessages")
         self._subscribed = (
             frozenset(subscribed) if subscribed is not None else DEFAULT_SERVER_MESSAGES

@@ -11,7 +11,6 @@ from pipecat.frames.frames import EndFrame, Frame, TTSSpeakFrame
 from pipecat.pipeline.worker import PipelineParams, PipelineWorker
 from pipecat.workers.runner import WorkerRunner
 
-from voxgate.engine.after_call import AfterCall
 from voxgate.engine.artifacts import CallArtifacts
 from voxgate.engine.audio import PIPELINE_IN_RATE, AudioFormat, Codec
 from voxgate.engine.builder import build_pipeline
@@ -24,7 +23,7 @@ from voxgate.engine.listen import ListenTap
 from voxgate.engine.live_control import CUSTOMER_ENDED, LiveControl
 from voxgate.engine.observers import ModelOutput
 from voxgate.engine.phone_call import PhoneCall
-from voxgate.engine.ports import CallStore, ClientSocket, PhoneLine, ServerMessages
+from voxgate.engine.ports import CallStore, ClientSocket, PhoneLine, PostCall, ServerMessages
 from voxgate.engine.providers.llm import system_prompt
 from voxgate.engine.providers.registry import prepare
 from voxgate.engine.squad import Squad
@@ -78,7 +77,6 @@ class CallSession:
             self.conversation.assistant_activations = self.roster.activations
         self._lifecycle = Lifecycle(store, socket, self.conversation)
         self.artifacts = CallArtifacts(self.assistant, store)  # recordings, log, metrics
-        self._after = AfterCall(self.assistant, store, self.conversation.server)
         self._turns = TurnWatcher(self.conversation)
         self.ended_reason: str | None = None
         self._ended = asyncio.Event()
@@ -149,10 +147,8 @@ class CallSession:
             logger.warning(f"call could not start: {error}")
             await self.end(NOT_VALID)
             self.listen.close()
-            ended = await self._lifecycle.finish(
-                NOT_VALID, await self.artifacts.save(), started=False
-            )
-            self._after.start(ended, self._lifecycle.started_at, analyse=False)
+            saved = await self.artifacts.save()
+            await self._lifecycle.finish(NOT_VALID, saved, self._post_call(False), started=False)
             return NOT_VALID
         self._turns.watch(built)
         self.switchboard.wire(built, self.end_after_speaking)
@@ -184,22 +180,23 @@ class CallSession:
             await asyncio.wait({running, ending}, timeout=limit, return_when="FIRST_COMPLETED")
         except asyncio.CancelledError:  # the server is shutting down: still record the end
             await self.end(STOPPED)
-            ended = await self._wind_down(worker, running, ending)
-            self._after.start(ended, self._lifecycle.started_at, analyse=False)
+            await self._wind_down(worker, running, ending, analyse=False)
             raise
         if not running.done() and not ending.done():
             await self.end(TOO_LONG)
-        ended = await self._wind_down(worker, running, ending)
-        # A server shutting down ended it: its exit must not wait on an LLM's analysis.
-        analyse = self.ended_reason != STOPPED
-        self._after.start(ended, self._lifecycle.started_at, analyse=analyse)
+        await self._wind_down(worker, running, ending, analyse=True)
         assert self.ended_reason is not None
         return self.ended_reason
 
     async def _wind_down(
-        self, worker: PipelineWorker, running: asyncio.Task[None], ending: asyncio.Task[bool]
-    ) -> dict[str, Any]:
-        """Stops the pipeline and records the end; returns what was written."""
+        self,
+        worker: PipelineWorker,
+        running: asyncio.Task[None],
+        ending: asyncio.Task[bool],
+        *,
+        analyse: bool,
+    ) -> None:
+        """Stops the pipeline and records the end, with its post-call work due."""
         if not running.done():
             await worker.cancel(reason=self.ended_reason)
             with contextlib.suppress(Exception, asyncio.CancelledError):
@@ -209,7 +206,15 @@ class CallSession:
         self.listen.close()
         assert self.ended_reason is not None
         saved = await self.artifacts.save()
-        return await self._lifecycle.finish(self.ended_reason, saved, started=True)
+        # A server shutting down ended it: its exit must not wait on an LLM's analysis.
+        post_call = self._post_call(analyse and self.ended_reason != STOPPED)
+        await self._lifecycle.finish(self.ended_reason, saved, post_call, started=True)
+
+    def _post_call(self, analyse: bool) -> PostCall:
+        """The work after the end, with the assistant that has the call as the server messages
+        carry it (a squad's active member; rendered, without the server's default voice)."""
+        carried = self.conversation.server.assistant or self.squad.members[0].assistant
+        return PostCall(carried, analyse=analyse)
 
     async def _gone(self) -> None:
         if self.phone_call is not None and self.phone_call.explains_hang_up():

@@ -2,9 +2,12 @@
 resolved, and its record kept (`DbCallStore`, the engine's `CallStore` port; artifact files:
 `artifact_store.py`)."""
 
+from dataclasses import asdict
+from datetime import datetime, timedelta
 from typing import Any
 
 from voxgate import telemetry
+from voxgate.config import get_settings
 from voxgate.control.call.artifact_store import save_artifact
 from voxgate.control.call.progress import write
 from voxgate.control.call.resolve import NoAssistant, apply_overrides, deep_merge
@@ -13,9 +16,10 @@ from voxgate.control.call.squad import resolve_squad as resolve_squad_in
 from voxgate.control.crud import Document
 from voxgate.db.outage import retrying
 from voxgate.db.session import get_sessionmaker
-from voxgate.engine.ports import ArtifactName
+from voxgate.engine.ports import ArtifactName, PostCall
 from voxgate.engine.squad import Squad
 from voxgate.engine.variables import CallInfo
+from voxgate.kit.time import utcnow
 
 __all__ = [
     "DbCallStore", "NoAssistant", "apply_overrides", "deep_merge", "resolve_assistant",
@@ -62,17 +66,32 @@ class DbCallStore:
     def __init__(self, org_id: str, call_id: str, snapshot: Document | None = None) -> None:
         self.org_id, self.call_id = org_id, call_id
         self.snapshot: Document = snapshot or {"id": call_id}  # the call as last written
+        self.post_call_due: datetime | None = None  # the lease its end was written with
 
     async def update(self, changes: dict[str, Any]) -> None:
         """Merges `changes` into the row by compare-and-set (a status callback or a PATCH
         landing meanwhile is not overwritten); retried while the database is unreachable (a
         call that ended during a restart must not stay `in-progress`)."""
-        written = await retrying(lambda: write(self.call_id, changes), "call update")
+        await self._write(changes, {})
+
+    async def end(self, changes: dict[str, Any], post_call: PostCall) -> None:
+        """The end and the post-call work due, in one write: no moment when the call has ended
+        and its report is owed nowhere. This process holds the work for a lease first (it runs
+        it once the session's own messages are stored, post_call.py's `begin`); should it die,
+        the lease runs out and another process (or its next start) takes the work."""
+        lease = utcnow() + timedelta(seconds=get_settings().post_call_lease_seconds)
+        due = {"post_call": asdict(post_call), "post_call_due": lease}
+        if await self._write(changes, due):
+            self.post_call_due = lease
+
+    async def _write(self, changes: dict[str, Any], also: dict[str, Any]) -> bool:
+        written = await retrying(lambda: write(self.call_id, changes, also), "call update")
         if written is None:
-            return  # deleted while live: nothing left to record on
+            return False  # deleted while live: nothing left to record on
         before, self.snapshot = written
         if changes.get("status") == "ended" and before != "ended":
             telemetry.observer().call_ended(str(changes.get("endedReason")))
+        return True
 
     async def save_artifact(self, name: ArtifactName, data: bytes) -> str:
         return await save_artifact(self.call_id, name, data)

@@ -34,20 +34,23 @@ def columns(data: Document) -> dict[str, Any]:
 async def advance(call_id: str, changes: Document, from_: Collection[str]) -> Document | None:
     """Writes `changes` onto the call if its status is one of `from_` (re-read on a clash);
     returns the call as written, or None when it is gone or has moved past `from_`."""
-    written = await _compare_and_set(call_id, changes, lambda status: status in from_)
+    written = await _compare_and_set(call_id, changes, lambda status: status in from_, {})
     return written[1] if written else None
 
 
-async def write(call_id: str, changes: Document) -> tuple[str, Document] | None:
+async def write(
+    call_id: str, changes: Document, also: dict[str, Any] | None = None
+) -> tuple[str, Document] | None:
     """Writes `changes` onto the call whatever its status (re-read on a clash, so no other
     writer's change is lost), except that an ended call stays ended: a late `in-progress`
-    does not revive it. A `None` unsets its key. Returns the status before and the call as
-    written, or None when it is gone."""
-    return await _compare_and_set(call_id, changes, lambda status: True)
+    does not revive it. A `None` unsets its key. `also` sets columns outside the document in
+    the same write (post_call.py's). Returns the status before and the call as written, or
+    None when it is gone."""
+    return await _compare_and_set(call_id, changes, lambda status: True, also or {})
 
 
 async def _compare_and_set(
-    call_id: str, changes: Document, accept: Callable[[str], bool]
+    call_id: str, changes: Document, accept: Callable[[str], bool], also: dict[str, Any]
 ) -> tuple[str, Document] | None:
     sessions = get_sessionmaker()
     for _ in range(_ATTEMPTS):
@@ -67,7 +70,7 @@ async def _compare_and_set(
                     CallRow.status == row.status,
                     CallRow.updated_at == row.updated_at,
                 )
-                .values(data=data, **columns(data), updated_at=now)
+                .values(data=data, **columns(data), **also, updated_at=now)
                 .execution_options(synchronize_session=False)
             )
             await session.commit()

@@ -17,6 +17,7 @@ from voxgate.control.call.assistant_request import Refused, ask, needs_assistant
 from voxgate.control.call.bus import serving
 from voxgate.control.call.live import DbCallStore, NoAssistant, call_info, resolve_squad
 from voxgate.control.call.phone_number import call_phone_number
+from voxgate.control.call.post_call import begin
 from voxgate.control.call.registry import registered
 from voxgate.control.call.server_messages import DbServerMessages
 from voxgate.control.crud import render_envelope
@@ -81,6 +82,7 @@ async def _choose_assistant(
             await announcer.end(chosen.reason, spoken)
         finally:
             await server.flush()
+            await begin(store)  # its end-of-call-report, after its other messages
         return None
     await store.update(chosen.fields)
     return {**call, **chosen.fields}
@@ -139,3 +141,4 @@ async def _run(
             await session.run()
     finally:
         await server.flush()
+        await begin(store)  # its analysis and report, after its other messages

@@ -51,6 +51,7 @@ class DbServerMessages:
         self._read = False
         self._order = asyncio.Lock()  # waiters acquire in FIFO order: rows keep send order
         self._writes: set[asyncio.Task[None]] = set()
+        self.lost = 0  # messages not stored (the database away too long)
 
     def use_assistant(self, assistant: dict[str, Any] | None) -> None:
         """The assistant whose server and body the next messages carry (a squad's switch)."""
@@ -124,6 +125,7 @@ class DbServerMessages:
             try:
                 await retrying(lambda: self._store_one(message, assistant), "server message")
             except Exception:  # a lost message must not end the call
+                self.lost += 1
                 log.exception("server message not stored", type=message.get("type"))
 
     async def _store_one(self, message: dict[str, Any], assistant: dict[str, Any]) -> None:

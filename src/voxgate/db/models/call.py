@@ -1,7 +1,11 @@
+from datetime import datetime
+from typing import Any
+
 from sqlalchemy import Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from voxgate.db.base import Resource
+from voxgate.db.base import Resource, UTCDateTime
+from voxgate.db.sealed import SealedJSON
 
 
 class Call(Resource):
@@ -16,3 +20,9 @@ class Call(Resource):
     assistant_id: Mapped[str | None] = mapped_column(String(36), index=True)
     phone_number_id: Mapped[str | None] = mapped_column(String(36), index=True)
     provider_call_id: Mapped[str | None] = mapped_column(String(128))  # `phoneCallProviderId`
+    # Its post-call work while it is due (control/call/post_call.py): the assistant that had
+    # the call at its end (credentials sealed) and whether to analyse; internal, never rendered.
+    # Deferred: a list of calls never reads it.
+    post_call: Mapped[dict[str, Any] | None] = mapped_column(SealedJSON, deferred=True)
+    # Set while that work is due: until this moment only its holder may run it (a lease).
+    post_call_due: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)

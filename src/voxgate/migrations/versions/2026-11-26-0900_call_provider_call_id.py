@@ -1,7 +1,7 @@
 """call.provider_call_id: a carrier's call id as a column, unique within an org
 
 Revision ID: 3b9e5d7a2c41
-Revises: 8d2f6a4c1e73
+Revises: 3b7e9c1d5a42
 Create Date: 2026-11-26 09:00:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "3b9e5d7a2c41"
-down_revision: str | None = "8d2f6a4c1e73"
+down_revision: str | None = "3b7e9c1d5a42"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
