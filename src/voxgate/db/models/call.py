@@ -1,7 +1,9 @@
+from datetime import datetime
+
 from sqlalchemy import Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from voxgate.db.base import Resource
+from voxgate.db.base import Resource, UTCDateTime
 
 
 class Call(Resource):
@@ -16,3 +18,5 @@ class Call(Resource):
     assistant_id: Mapped[str | None] = mapped_column(String(36), index=True)
     phone_number_id: Mapped[str | None] = mapped_column(String(36), index=True)
     provider_call_id: Mapped[str | None] = mapped_column(String(128))  # `phoneCallProviderId`
+    # The running process's heartbeat (control/call/heartbeat.py); not part of the document.
+    alive_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
