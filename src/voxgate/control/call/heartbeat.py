@@ -6,7 +6,9 @@ With several processes (a Redis bus), a call no process claims over Redis is end
 `VOXGATE_CALL_LEASE_SECONDS`: a process cut off from Redis while it still reaches the database
 keeps its calls. A process that died stops beating, so its calls still end, a lease later. A
 call not beaten for yet (it went `in-progress` within the last heartbeat) counts from its last
-write. Without Redis nothing is written: one process runs every call.
+write. Without Redis nothing is written: one process runs every call. The heartbeat is written
+on one host's clock and read on another's, as the outbox's leases are: the hosts' clocks must
+agree to well within a lease (NTP).
 """
 
 import asyncio
