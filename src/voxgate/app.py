@@ -22,7 +22,7 @@ from voxgate import __version__, telemetry
 from voxgate.auth.keys import get_or_create_org, seed_key
 from voxgate.config import Settings, get_settings
 from voxgate.control.body_limit import BodyLimit
-from voxgate.control.call import bus, carriers, expiry, post_call, schedule
+from voxgate.control.call import bus, carriers, expiry, heartbeat, post_call, schedule
 from voxgate.control.call.outbound import SCHEDULED_CALL
 from voxgate.control.call.runner import live_calls
 from voxgate.control.drain import drain
@@ -56,6 +56,9 @@ def _background(
     tasks = [asyncio.create_task(expiry.expire_queued(timeout, live_calls, ring_timeout))]
     tasks.append(asyncio.create_task(schedule.dial_scheduled()))  # schedulePlan's calls
     tasks.append(asyncio.create_task(post_call.sweep_due()))  # what a dead process left
+    if bus.current() is not None:  # the others tell this process's calls from a dead one's
+        beating = heartbeat.beat(live_calls, settings.call_heartbeat_seconds)
+        tasks.append(asyncio.create_task(beating))
     if (queue := jobs.current()) is None:
         # Server messages go out from the database: pending ones left by the last run first.
         tasks.append(asyncio.create_task(outbox.run()))

@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from limits import parse
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -127,6 +127,19 @@ class Settings(BaseSettings):
     redis_prefix: str = Field(
         default="voxgate:", description="Prefix of voxgate's Redis channel and queue names."
     )
+    call_heartbeat_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="With Redis, how often a process writes that its live calls are alive "
+        "(one UPDATE of their `alive_at`), so the others can tell it from a dead one.",
+    )
+    call_lease_seconds: float = Field(
+        default=20.0,
+        gt=0,
+        description="With Redis, a live call no process claims there is ended "
+        "(…-worker-died) only once its heartbeat is this old: a process cut off from Redis "
+        "alone keeps its calls. Several heartbeats long.",
+    )
     log_level: str = "info"
     log_format: Literal["console", "json"] = Field(
         default="console",
@@ -145,6 +158,12 @@ class Settings(BaseSettings):
         if value:
             parse(value)  # a ValueError names the notation it expected
         return value or None
+
+    @model_validator(mode="after")
+    def _lease_outlasts_heartbeats(self) -> "Settings":
+        if self.call_lease_seconds <= 2 * self.call_heartbeat_seconds:
+            raise ValueError("call_lease_seconds must be more than two call_heartbeat_seconds")
+        return self
 
     @property
     def cors_origins(self) -> list[str]:

@@ -14,7 +14,11 @@ process left `in-progress` or `queued`.
 
 With several processes (a Redis bus, bus.py) a call another process runs is live: no sweep ends
 it, and a process starting ends only the `in-progress` calls no process runs. Every process's
-sweeper also ends those from then on, so a crashed process's calls end on the survivors.
+sweeper also ends those from then on, so a crashed process's calls end on the survivors. "No
+process runs it" takes two witnesses: nobody claims it over Redis, and its heartbeat in the
+database has lapsed (heartbeat.py), so a process that only lost Redis keeps its calls. A process
+starting leaves alone a call whose heartbeat is fresh (another process is still beating for
+it, or a process that died a moment ago was): the sweep ends it once the lease has passed.
 """
 
 import asyncio
@@ -27,7 +31,9 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from voxgate import telemetry
+from voxgate.config import get_settings
 from voxgate.control.call.bus import current, running_anywhere
+from voxgate.control.call.heartbeat import lapsed
 from voxgate.control.call.phone import failed_to_connect
 from voxgate.control.call.service import kind as calls
 from voxgate.control.call.unrun import end_unrun
@@ -98,23 +104,36 @@ async def end_unconnected(
     return await _end(sessions, stale, NEVER_CONNECTED, live)
 
 
+async def _unbeaten(sessions: Sessions) -> list[str]:
+    """The `in-progress` (or `forwarding`) calls; with several processes, only those whose
+    heartbeat has lapsed (heartbeat.py): a process cut off from Redis still beats for its own."""
+    query = select(CallRow.id).where(CallRow.status.in_(LIVE))
+    if current() is not None:
+        query = query.where(lapsed(get_settings().call_lease_seconds))
+    async with sessions() as session:
+        return list(await session.scalars(query))
+
+
 async def end_orphans(
     sessions: Sessions | None = None, live: frozenset[str] | set[str] = frozenset()
 ) -> int:
     """Ends the `in-progress` (or `forwarding`) calls no process runs (their process died);
     `live` are this process's own (Redis, just back, may not know them yet)."""
     sessions = sessions or get_sessionmaker()
-    async with sessions() as session:
-        orphans = list(await session.scalars(select(CallRow.id).where(CallRow.status.in_(LIVE))))
+    orphans = await _unbeaten(sessions)
     if current() is not None and set(orphans) - await running_anywhere(orphans):
         # Seen twice, a while apart: a running process whose Redis connection has just come
-        # back subscribes again in the meantime (`_end` asks again).
+        # back subscribes again in the meantime (`_end` asks again), and one whose heartbeat
+        # was late has written it.
         await asyncio.sleep(ORPHAN_GRACE_SECONDS)
+        still = set(await _unbeaten(sessions))
+        orphans = [call_id for call_id in orphans if call_id in still]
     return await _end(sessions, orphans, WORKER_DIED, live)
 
 
 async def recover(timeout_seconds: float, sessions: Sessions | None = None) -> None:
-    """At startup: ends the calls a previous process left behind."""
+    """At startup: ends the calls a previous process left behind (with several processes,
+    those whose heartbeat has lapsed: a fresh one is another process's, still running)."""
     sessions = sessions or get_sessionmaker()
     try:
         died = await end_orphans(sessions)

@@ -26,3 +26,5 @@ class Call(Resource):
     post_call: Mapped[dict[str, Any] | None] = mapped_column(SealedJSON, deferred=True)
     # Set while that work is due: until this moment only its holder may run it (a lease).
     post_call_due: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # The running process's heartbeat (control/call/heartbeat.py); not part of the document.
+    alive_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

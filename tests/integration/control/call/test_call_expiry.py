@@ -6,6 +6,7 @@ startup), with a short connect timeout, on the same database as the test server.
 """
 
 import asyncio
+import contextlib
 import os
 import sys
 import time
@@ -26,7 +27,8 @@ from tests.support.redis import fresh_prefix, redis_url
 from tests.support.server import LiveServer
 from voxgate.config import get_settings
 from voxgate.control.call.bus import Bus
-from voxgate.control.call.expiry import end_unconnected
+from voxgate.control.call.expiry import ORPHAN_GRACE_SECONDS, end_unconnected
+from voxgate.control.call.heartbeat import beat
 from voxgate.db.models import Call as CallRow
 from voxgate.kit.time import iso, utcnow
 
@@ -35,6 +37,7 @@ pytestmark = pytest.mark.db
 NEVER_CONNECTED = "call.in-progress.error-providerfault-transport-never-connected"
 WORKER_DIED = "call.in-progress.error-vapifault-worker-died"
 TIMEOUT = 2.0
+LEASE = 1.0  # the heartbeat's, in the processes of several
 SERVE = """
 import asyncio, sys
 from voxgate.app import create_app
@@ -149,19 +152,36 @@ async def test_each_expired_call_is_counted_as_ended(
     assert count >= 1 and ended_total(NEVER_CONNECTED) == before + count
 
 
+async def started(client: httpx.AsyncClient, **values: Any) -> dict[str, Any]:
+    """A call `in-progress`, as its process left it in the database."""
+    call = await new_call(client)
+    data = {**call, "status": "in-progress", "startedAt": iso(utcnow())}
+    await rewrite(call["id"], status="in-progress", data=data, **values)
+    return call
+
+
+def several(url: str, prefix: str) -> dict[str, str]:
+    """A process of several (a Redis bus), its heartbeat's lease short."""
+    return {
+        "VOXGATE_REDIS_URL": url,
+        "VOXGATE_REDIS_PREFIX": prefix,
+        "VOXGATE_CALL_HEARTBEAT_SECONDS": str(LEASE / 4),
+        "VOXGATE_CALL_LEASE_SECONDS": str(LEASE),
+    }
+
+
 async def test_with_several_processes_only_calls_no_process_runs_are_ended(
     client: httpx.AsyncClient,
 ) -> None:
     url, prefix = redis_url(), fresh_prefix()
-    elsewhere, orphan = await new_call(client), await new_call(client)
-    for call in (elsewhere, orphan):
-        started = {**call, "status": "in-progress", "startedAt": iso(utcnow())}
-        await rewrite(call["id"], status="in-progress", data=started)
+    elsewhere = await started(client)
+    # Its process stopped beating for it a minute ago, and claims it nowhere: it died.
+    orphan = await started(client, alive_at=utcnow() - timedelta(minutes=1))
     other = Redis.from_url(url)  # another process, running `elsewhere`
     alive = other.pubsub()
     await alive.subscribe(Bus(other, prefix).channel(elsewhere["id"], "control"))
     try:
-        async with server_process(VOXGATE_REDIS_URL=url, VOXGATE_REDIS_PREFIX=prefix):
+        async with server_process(**several(url, prefix)):
             running = (await client.get(f"/call/{elsewhere['id']}")).json()
             died = (await client.get(f"/call/{orphan['id']}")).json()
             await alive.aclose()  # that process dies: its subscription goes with it
@@ -172,3 +192,27 @@ async def test_with_several_processes_only_calls_no_process_runs_are_ended(
     assert running["status"] == "in-progress"  # a process starting left it alone
     assert (died["status"], died["endedReason"]) == ("ended", WORKER_DIED)
     assert later["endedReason"] == WORKER_DIED  # the survivor's sweep ended it
+
+
+async def test_a_call_whose_process_still_beats_is_not_ended_without_redis(
+    client: httpx.AsyncClient, live_server: LiveServer
+) -> None:
+    """Its process lost Redis (nobody claims the call there) but reaches the database: the call
+    is left alone, by a process starting and by its sweeps, until the heartbeat stops."""
+    url, prefix = redis_url(), fresh_prefix()
+    call = await started(client)
+    beating = asyncio.ensure_future(live_server.run(beat({call["id"]}, LEASE / 4)))
+    try:
+        async with server_process(**several(url, prefix)):
+            # Past the orphan sweep's second look, and the lease, several times over.
+            await asyncio.sleep(ORPHAN_GRACE_SECONDS + 3 * LEASE + 2 * TIMEOUT)
+            stored = (await client.get(f"/call/{call['id']}")).json()
+            assert stored["status"] == "in-progress"
+            assert "aliveAt" not in stored  # the heartbeat is no part of the call's document
+            beating.cancel()  # its process dies
+            later = await ended(client, call["id"], within=ORPHAN_GRACE_SECONDS + LEASE + 5)
+    finally:
+        beating.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await beating
+    assert later["endedReason"] == WORKER_DIED
