@@ -30,18 +30,15 @@ from redis.exceptions import RedisError
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from voxgate import telemetry
 from voxgate.config import get_settings
 from voxgate.control.call.bus import current, running_anywhere
 from voxgate.control.call.heartbeat import lapsed
 from voxgate.control.call.phone import failed_to_connect
-from voxgate.control.call.service import kind as calls
 from voxgate.control.call.unrun import end_unrun
-from voxgate.control.crud import Repository
 from voxgate.db.models import Call as CallRow
 from voxgate.db.outage import is_outage
 from voxgate.db.session import get_sessionmaker
-from voxgate.kit.time import iso, utcnow
+from voxgate.kit.time import utcnow
 
 NEVER_CONNECTED = "call.in-progress.error-providerfault-transport-never-connected"
 WORKER_DIED = "call.in-progress.error-vapifault-worker-died"
@@ -50,6 +47,7 @@ INBOUND_CALL = "inboundPhoneCall"
 PHONE_CALL = "outboundPhoneCall"
 UNANSWERED = "customer-did-not-answer"
 LIVE = ("in-progress", "forwarding")  # a call talking, or being transferred by its carrier
+_ENDABLE = ("queued", "ringing", *LIVE)
 ORPHAN_GRACE_SECONDS = 3.0
 log = structlog.get_logger()
 
@@ -57,28 +55,17 @@ Sessions = async_sessionmaker[AsyncSession]
 
 
 async def _end(
-    sessions: Sessions,
-    ids: Iterable[str],
-    reason: str,
-    live: frozenset[str] | set[str] = frozenset(),
+    ids: Iterable[str], reason: str, live: frozenset[str] | set[str] = frozenset()
 ) -> int:
-    ended = 0
+    """Ends each call not `live` here or in another process, if it has not moved on meanwhile
+    (a compare-and-set), and tells its server (`status-update`, `end-of-call-report`), as
+    every end is told."""
     ids = list(ids)
     live = set(live) | await running_anywhere(ids)  # this process's, and the others' (bus.py)
-    async with sessions() as session:
-        for call_id in ids:
-            if call_id in live:
-                continue  # its client has just connected
-            row = await session.get(CallRow, call_id)  # read again: it may have moved on
-            if row is None or row.status not in ("queued", "ringing", *LIVE):
-                continue
-            repo = Repository(session, calls, row.org_id)
-            changes = {"status": "ended", "endedAt": iso(utcnow()), "endedReason": reason}
-            await repo.update(row, {**row.data, **changes})
+    ended = 0
+    for call_id in ids:
+        if call_id not in live and await end_unrun(call_id, reason, _ENDABLE) is not None:
             ended += 1
-        await session.commit()
-    for _ in range(ended):
-        telemetry.observer().call_ended(reason)
     return ended
 
 
@@ -101,7 +88,7 @@ async def end_unconnected(
             )
         )
         stale = list(ids)
-    return await _end(sessions, stale, NEVER_CONNECTED, live)
+    return await _end(stale, NEVER_CONNECTED, live)
 
 
 async def _unbeaten(sessions: Sessions) -> list[str]:
@@ -128,7 +115,7 @@ async def end_orphans(
         await asyncio.sleep(ORPHAN_GRACE_SECONDS)
         still = set(await _unbeaten(sessions))
         orphans = [call_id for call_id in orphans if call_id in still]
-    return await _end(sessions, orphans, WORKER_DIED, live)
+    return await _end(orphans, WORKER_DIED, live)
 
 
 async def recover(timeout_seconds: float, sessions: Sessions | None = None) -> None:

@@ -2,6 +2,7 @@
 is told to its server as a running call's moves are: `status-update`, and once it has ended,
 the `end-of-call-report` (no transcript: nobody talked)."""
 
+from collections.abc import Collection
 from typing import Any
 
 import structlog
@@ -48,9 +49,10 @@ async def tell(call: Document) -> None:
         log.exception("status of an unrun call not told", call_id=call.get("id"))
 
 
-async def end_unrun(call_id: str, reason: str) -> Document | None:
-    """Ends a call no session has (yet); returns it, or None when it had moved on."""
-    call = await advance(call_id, ended(reason), NOT_RUN)
+async def end_unrun(call_id: str, reason: str, from_: Collection[str] = NOT_RUN) -> Document | None:
+    """Ends a call no session has (yet, or any more: its process died); returns it, or None
+    when it had moved on."""
+    call = await advance(call_id, ended(reason), from_)
     if call is not None:
         telemetry.observer().call_ended(reason)
         await tell(call)

@@ -23,6 +23,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from tests.support.assistants import RUNNABLE
+from tests.support.fake_webhook import fake_webhook
 from tests.support.redis import fresh_prefix, redis_url
 from tests.support.server import LiveServer
 from voxgate.config import get_settings
@@ -52,8 +53,9 @@ asyncio.run(main())
 """
 
 
-async def new_call(client: httpx.AsyncClient) -> dict[str, Any]:
-    assistant = (await client.post("/assistant", json={"name": "Front desk", **RUNNABLE})).json()
+async def new_call(client: httpx.AsyncClient, **fields: Any) -> dict[str, Any]:
+    body = {"name": "Front desk", **RUNNABLE, **fields}
+    assistant = (await client.post("/assistant", json=body)).json()
     body = {"assistantId": assistant["id"], "transport": {"provider": "vapi.websocket"}}
     response = await client.post("/call", json=body)
     assert response.status_code == 201, response.text
@@ -125,6 +127,20 @@ async def test_startup_ends_what_a_crashed_process_left_and_queued_calls_expire(
     assert late["endedReason"] == NEVER_CONNECTED
     created = datetime.fromisoformat(late["createdAt"].replace("Z", "+00:00"))
     assert late["endedAt"] >= iso(created + timedelta(seconds=TIMEOUT))  # not before its time
+
+
+async def test_the_server_hears_how_a_call_left_behind_ended(client: httpx.AsyncClient) -> None:
+    # As every end is told: `status-update` ended, then the `end-of-call-report`.
+    with fake_webhook() as webhook:
+        call = await new_call(client, server={"url": webhook.url})
+        data = {**call, "status": "in-progress", "startedAt": iso(utcnow())}
+        await rewrite(call["id"], status="in-progress", data=data)
+        async with server_process():
+            [report] = await webhook.wait_for("end-of-call-report")
+        updates = [r.message for r in webhook.of_type("status-update")]
+    assert [(u["status"], u["endedReason"]) for u in updates] == [("ended", WORKER_DIED)]
+    assert report.message["endedReason"] == WORKER_DIED
+    assert report.message["call"]["id"] == call["id"]
 
 
 async def test_an_ended_call_stays_as_it_ended(client: httpx.AsyncClient) -> None:
