@@ -44,6 +44,8 @@ from voxgate.webhooks.queued import QueuedDeliveries
 from voxgate.worker import jobs
 
 log = structlog.get_logger()
+NOT_IN_REPERTOIRE = "22021"
+NULL_CHARACTER = "the request must not contain the null character"
 
 
 def _background(
@@ -116,7 +118,11 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:
-    """The database unreachable (db/outage.py): a 503 to retry, not a 500."""
+    """The database unreachable (db/outage.py): a 503 to retry, not a 500. PostgreSQL refusing
+    a character (U+0000, SQLSTATE 22021) in an id the request carried, wherever it is looked up
+    before the body is checked (`storable`): the request's fault, a 400."""
+    if getattr(getattr(exc, "orig", None), "sqlstate", None) == NOT_IN_REPERTOIRE:
+        return _error(400, BadRequest([NULL_CHARACTER]).body())
     if not is_outage(exc):
         return await _unexpected(request, exc)
     log.warning("the database is unreachable", path=request.url.path, error=repr(exc))

@@ -9,6 +9,7 @@ DELETE then reach stored rows, not only 404s.
 import os
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -127,7 +128,10 @@ async def test_a_body_that_is_not_utf8_gets_a_complete_error_body(
     }
 
 
-@pytest.mark.parametrize(("path", "name"), [("/call", "assistantId"), ("/file", "purpose")])
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [("/call", "assistantId"), ("/file", "purpose"), ("/session", "phoneNumberIdAny")],
+)
 async def test_a_null_character_in_a_list_filter_is_refused(
     client: httpx.AsyncClient, path: str, name: str
 ) -> None:
@@ -139,3 +143,23 @@ async def test_a_null_character_in_a_list_filter_is_refused(
         "error": "Bad Request",
         "statusCode": 400,
     }
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        (
+            "/phone-number",
+            {"provider": "telnyx", "number": "+14155550100", "credentialId": "a\x00"},
+        ),
+        ("/call", {"phoneNumberId": "a\x00", "customer": {"number": "+14155550100"}}),
+    ],
+)
+async def test_a_null_character_in_an_id_looked_up_is_refused(
+    client: httpx.AsyncClient, path: str, body: dict[str, Any]
+) -> None:
+    # Looked up before the body is checked for storing: PostgreSQL refused it with a 500.
+    response = await client.post(path, json=body)
+    assert response.status_code == 400, response.text
+    assert response.json()["statusCode"] == 400 and response.json()["error"] == "Bad Request"
+    assert (await client.get(path)).json() == []

@@ -54,7 +54,8 @@ class ListQuery(BaseModel):
     @classmethod
     def _no_null_character(cls, value: Any) -> Any:
         # PostgreSQL refuses U+0000 in a text parameter (a 500); every filter is refused alike.
-        if isinstance(value, str) and "\x00" in value:
+        texts = value if isinstance(value, list) else [value]  # a list filter's values too
+        if any(isinstance(text, str) and "\x00" in text for text in texts):
             raise PydanticCustomError("null_character", "must not contain the null character")
         return value
 
