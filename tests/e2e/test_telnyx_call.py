@@ -53,6 +53,17 @@ async def dialed(telnyx: FakeTelnyx) -> FakeCall:
     return await asyncio.wait_for(telnyx.dialed.get(), 15)
 
 
+async def answered(
+    client: httpx.AsyncClient, telnyx: FakeTelnyx, llm: FakeLLM, **assistant: Any
+) -> tuple[dict[str, Any], FakeCall]:
+    """A call placed, answered by the customer, and its greeting heard to the end."""
+    call = await place(client, telnyx, llm, **assistant)
+    phone = await dialed(telnyx)
+    await phone.answer()
+    await quiet(phone, 0)
+    return call, phone
+
+
 async def quiet(call: FakeCall, after: float, gap: float = 0.8, limit: float = 30) -> None:
     """Until audio sent after `after` has started and then stopped for `gap` seconds."""
     deadline = time.monotonic() + limit
@@ -125,10 +136,7 @@ async def test_a_whole_outbound_call(
 async def test_the_customer_hangs_up(
     client: httpx.AsyncClient, llm: FakeLLM, telnyx: FakeTelnyx
 ) -> None:
-    call = await place(client, telnyx, llm)
-    phone = await dialed(telnyx)
-    await phone.answer()
-    await quiet(phone, 0)
+    call, phone = await answered(client, telnyx, llm)
     await phone.hang_up()
     done = await ended(client, call["id"])
     assert done["endedReason"] == "customer-ended-call"
@@ -186,10 +194,7 @@ async def test_a_transfer_hands_the_call_to_telnyx_and_ends_it_forwarded(
     llm.tool_calls = [("transferCall", {"destination": desk["number"]})]
     tools = [{"type": "transferCall", "destinations": [desk]}]
     model = fake_model(llm, messages=[{"role": "system", "content": PROMPT}], tools=tools)
-    call = await place(client, telnyx, llm, model=model)
-    phone = await dialed(telnyx)
-    await phone.answer()
-    await quiet(phone, 0)
+    call, phone = await answered(client, telnyx, llm, model=model)
     asked = await ask(live_server, call["id"], "Can I talk to a person?")
     done = await ended(client, call["id"])
     assert done["endedReason"] == "assistant-forwarded-call"
@@ -203,10 +208,7 @@ async def test_a_transfer_hands_the_call_to_telnyx_and_ends_it_forwarded(
 async def test_keys_the_caller_presses_reach_the_llm_with_a_keypad_input_plan(
     client: httpx.AsyncClient, llm: FakeLLM, telnyx: FakeTelnyx
 ) -> None:
-    call = await place(client, telnyx, llm, keypadInputPlan=KEYPAD_PLAN)
-    phone = await dialed(telnyx)
-    await phone.answer()
-    await quiet(phone, 0)
+    call, phone = await answered(client, telnyx, llm, keypadInputPlan=KEYPAD_PLAN)
     await press_until_heard(phone, llm, "1234#", silence=bytes(320))
     await phone.hang_up()
     assert (await ended(client, call["id"]))["endedReason"] == "customer-ended-call"
@@ -224,10 +226,7 @@ MALFORMED_KEYS: list[dict[str, Any]] = [
 async def test_a_malformed_key_event_is_skipped_and_the_call_goes_on(
     client: httpx.AsyncClient, llm: FakeLLM, telnyx: FakeTelnyx
 ) -> None:
-    call = await place(client, telnyx, llm, keypadInputPlan=KEYPAD_PLAN)
-    phone = await dialed(telnyx)
-    await phone.answer()
-    await quiet(phone, 0)
+    call, phone = await answered(client, telnyx, llm, keypadInputPlan=KEYPAD_PLAN)
     assert phone.ws is not None
     for event in MALFORMED_KEYS:
         await phone.ws.send(json.dumps({**event, "stream_id": phone.stream_id}))
