@@ -11,7 +11,9 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.e2e.caller import ulaw_to_pcm
 from tests.e2e.conftest import REPLY
+from tests.e2e.dtmf_tones import keys_in
 from tests.e2e.fake_llm import FakeLLM
 from tests.e2e.phone import (
     CUSTOMER,
@@ -22,7 +24,7 @@ from tests.e2e.phone import (
 )
 from tests.e2e.test_assistant_request import heard, set_org_server
 from tests.e2e.test_outbound_call import assistant_id, pcm_8k, sounds_like, stored, text_of
-from tests.e2e.test_phone_call import ask, pcm16k
+from tests.e2e.test_phone_call import ask, pcm16k, result_heard, tool_result
 from tests.e2e.test_websocket_call import GREETING, PROMPT, ended, fake_model
 from tests.support.fake_telnyx import API_KEY, FakeCall, FakeTelnyx, new_id
 from tests.support.fake_webhook import fake_webhook
@@ -203,6 +205,40 @@ async def test_a_transfer_hands_the_call_to_telnyx_and_ends_it_forwarded(
     assert phone.commanded("hangup") == []  # the transfer took the call: nothing to hang up
     words = heard(await pcm16k(phone.heard_since(asked))).lower()
     assert "front" in words, words  # the caller heard the words before the transfer
+
+
+async def test_the_dtmf_tool_plays_the_keys_into_the_call(
+    client: httpx.AsyncClient, live_server: LiveServer, llm: FakeLLM, telnyx: FakeTelnyx
+) -> None:
+    llm.tool_calls = [("dtmf", {"keys": "1w5#"})]
+    model = fake_model(llm, messages=[{"role": "system", "content": PROMPT}],
+                       tools=[{"type": "dtmf"}])  # fmt: skip
+    call, phone = await answered(client, telnyx, llm, model=model)
+    asked = await ask(live_server, call["id"], "Press one, then five and pound.")
+    await quiet(phone, await result_heard(llm))
+    assert tool_result(llm) == "Pressed 1w5#."
+    assert keys_in(ulaw_to_pcm(phone.heard_since(asked))) == "15#"
+    await phone.hang_up()
+    assert (await ended(client, call["id"]))["endedReason"] == "customer-ended-call"
+
+
+async def test_the_caller_talking_over_the_greeting_clears_what_telnyx_buffered(
+    client: httpx.AsyncClient, llm: FakeLLM, telnyx: FakeTelnyx
+) -> None:
+    call = await place(client, telnyx, llm, firstMessage=" ".join([GREETING] * 4),
+                       firstMessageInterruptionsEnabled=True)  # fmt: skip
+    phone = await dialed(telnyx)
+    await phone.answer()
+    await asyncio.wait_for(_heard_something(phone), 20)
+    await phone.say(pcm_8k("weather-today.wav"))
+    deadline = time.monotonic() + 10
+    clears: list[dict[str, Any]] = []
+    while not clears and time.monotonic() < deadline:
+        await phone.say(bytes(320))  # a phone line keeps carrying silence
+        clears = [e for e in phone.events if e.get("event") == "clear"]
+    assert clears and clears[0] == {"event": "clear"}, phone.events
+    await phone.hang_up()
+    assert (await ended(client, call["id"]))["endedReason"] == "customer-ended-call"
 
 
 async def test_keys_the_caller_presses_reach_the_llm_with_a_keypad_input_plan(

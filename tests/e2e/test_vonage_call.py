@@ -331,6 +331,29 @@ async def test_a_call_to_a_number_with_an_assistant_is_answered_by_it(
     assert (await ended(client, call["id"]))["endedReason"] == "customer-ended-call"
 
 
+async def test_a_number_without_an_assistant_asks_its_server(
+    client: httpx.AsyncClient, llm: FakeLLM, vonage: FakeVonage
+) -> None:
+    assistant = {"name": "Night desk", "firstMessage": "Good evening.", "model": fake_model(llm)}
+    with fake_webhook() as webhook:
+        webhook.answers["assistant-request"] = {"assistant": assistant}
+        await import_number(client, server={"url": webhook.url})
+        phone, response = await vonage.ring(NUMBER, CUSTOMER)
+        assert response.status_code == 200, response.text
+        await quiet(phone, 0)
+        assert sounds_like(heard(phone.heard_since(0)), "Good evening.")
+        [sent] = webhook.of_type("assistant-request")
+        assert sent.message["customer"] == {"number": CUSTOMER}
+        shown = sent.message["phoneNumber"]
+        assert (shown["provider"], shown["number"]) == ("vonage", NUMBER)
+        assert API_SECRET.encode() not in sent.body
+        [call] = (await client.get("/call")).json()
+        assert call["type"] == "inboundPhoneCall" and "assistantId" not in call
+        await phone.hang_up()
+        assert (await ended(client, call["id"]))["endedReason"] == "customer-ended-call"
+        await webhook.wait_for("end-of-call-report")
+
+
 async def test_a_number_with_no_assistant_and_no_server_sends_the_caller_to_its_fallback(
     client: httpx.AsyncClient, vonage: FakeVonage
 ) -> None:
