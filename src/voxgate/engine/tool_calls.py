@@ -18,7 +18,8 @@ for no new LLM turn, or `after` to run once the result is in the context.
 Around every handler the dispatcher:
 - records the turn's calls in the artifact once, then each result (`conversation.tool_calls`);
 - speaks each called tool's `request-start` (conditions on the arguments; the language's
-  variant), or one default filler for a sync tool of `FILLER_TYPES` that configures none;
+  variant), or one default filler for a sync tool of `FILLER_TYPES` that configures none
+  (not for `SCRIPTED_TYPES`, whose handler says it: the voicemail tool's message);
   `blocking` waits for it to be spoken before the handler runs;
 - speaks `request-response-delayed` messages at their `timingMilliseconds` while it waits;
 - then by §7.2.4: the outcome's `message`, else the tool's `request-complete` /
@@ -60,6 +61,7 @@ from voxgate.engine.tool_types import (
 from voxgate.engine.tools import END_CALL, offered
 from voxgate.engine.transfers.functions import TRANSFER_CALL
 from voxgate.engine.transfers.transfer_call import transfer_call
+from voxgate.engine.voicemail import VOICEMAIL, leave_voicemail
 
 HANDLERS: dict[str, Handler] = {
     "function": run_function,
@@ -68,9 +70,12 @@ HANDLERS: dict[str, Handler] = {
     TRANSFER_CALL: transfer_call,
     HANDOFF: hand_off,
     DTMF: press_keys,
+    VOICEMAIL: leave_voicemail,
 }
 # Tools that get a default filler when they configure no `request-start` (unless async).
 FILLER_TYPES = {"function", "apiRequest", "code"}
+# Tools whose `request-start` is what their handler says (the voicemail left), not a start message.
+SCRIPTED_TYPES = {VOICEMAIL}
 SAID_THEN_ENDED = "assistant-ended-call-after-message-spoken"
 _BLOCKING_LIMIT_SECONDS = 15.0  # a filler not heard by then no longer holds the tool up
 _TURN_WAIT_SECONDS = 5.0
@@ -157,6 +162,8 @@ class ToolDispatcher:
     async def _request_start(self, calls: list[ToolCall]) -> None:
         texts, blocking, filler = [], False, False
         for call in calls:
+            if call.tool.get("type") in SCRIPTED_TYPES:
+                continue
             found = tool_messages.find(call.tool, "request-start", call.arguments)
             for message in found:
                 texts.append(tool_messages.text_of(message, self._language))

@@ -11,7 +11,7 @@ from typing import Any
 from pipecat.adapters.llm.schemas.function_schema import FunctionSchema
 from pipecat.adapters.llm.schemas.tools_schema import ToolsSchema
 
-from voxgate.engine import api_request, dtmf
+from voxgate.engine import api_request, dtmf, voicemail
 from voxgate.engine.handoff import HANDOFF, handoff_schema
 from voxgate.engine.transfers.functions import TRANSFER_CALL, transfer_function
 
@@ -50,6 +50,7 @@ SCHEMAS: dict[str, Callable[[dict[str, Any]], FunctionSchema | None]] = {
     TRANSFER_CALL: transfer_function,
     HANDOFF: handoff_schema,
     dtmf.DTMF: dtmf.function_schema,
+    voicemail.VOICEMAIL: voicemail.function_schema,
 }
 
 

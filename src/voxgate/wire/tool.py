@@ -173,7 +173,12 @@ TOOLS: dict[str, tuple[str, dict[str, Spec]]] = {
         "headers": optional(Plan),
         "body": optional(StringOrObject),
     }),
-    "voicemail": ("VoicemailTool", {"beepDetectionEnabled": optional(bool)}),
+    "voicemail": ("VoicemailTool", {
+        "beepDetectionEnabled": optional(bool),
+        # Unpublished but accepted (VAPI-BEHAVIOUR §1.8): every example of Vapi's voicemail
+        # tool docs names the function this way (`leave_voicemail`).
+        "function": optional(OpenAIFunction),
+    }),
 }  # fmt: skip
 
 TOOL_MODELS = variant_models(

@@ -47,7 +47,7 @@ def test_function_tools_are_offered_with_their_own_schema_and_unknown_types_are_
     }
     tools = [
         {"type": "function", "function": {"name": "get_weather", "parameters": parameters}},
-        {"type": "voicemail"},
+        {"type": "sms"},
         {"type": "endCall"},
     ]
     schema = tools_schema({"model": {"tools": tools}})

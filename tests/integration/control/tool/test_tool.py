@@ -79,7 +79,14 @@ MINIMAL: list[tuple[dict[str, Any], str]] = [
     ({"type": "gohighlevel.contact.create"}, "GoHighLevelContactCreateTool"),
     ({"type": "gohighlevel.contact.get"}, "GoHighLevelContactGetTool"),
     ({"type": "sipRequest", "verb": "INFO", "body": "hello"}, "SipRequestTool"),
-    ({"type": "voicemail", "beepDetectionEnabled": True}, "VoicemailTool"),
+    (
+        {
+            "type": "voicemail",
+            "beepDetectionEnabled": True,
+            "function": {"name": "leave_voicemail"},
+        },
+        "VoicemailTool",
+    ),
 ]
 TYPES = (
     "apiRequest, code, dtmf, endCall, function, transferCall, handoff, bash, computer, "
