@@ -7,9 +7,11 @@ fake posts each webhook to the live server, as the proxy in front of a real depl
 
 A call voxgate places (`POST /v2/calls`) waits in `dialed` until the test decides what the
 callee does: `answer()` (`call.initiated`, `call.answered`, then the media stream the dial
-named), `busy()`, `no_answer()`, `fail()`. `ring(to, from_)` is an inbound call to one of the
-account's numbers (`call.initiated` to the application's webhook; voxgate answers it with a
-command). Either way the `FakeCall` plays μ-law audio (and presses keys) into its stream and
+named), `busy()`, `no_answer()`, `fail()`; a dial that asked for answering-machine detection
+keeps what it asked (`amd`), and the test sends its verdicts (`machine_detected(result)`, then
+`greeting_ended(result)`). `ring(to, from_)` is an inbound call to one of the account's
+numbers (`call.initiated` to the application's webhook; voxgate answers it with a command).
+Either way the `FakeCall` plays μ-law audio (and presses keys) into its stream and
 keeps what it hears.
 """
 
@@ -111,6 +113,19 @@ class FakeCall:
     async def fail(self) -> None:
         await self.event("call.initiated")
         await self.end("not_found", "unknown")
+
+    # Answering-machine detection (a dial with `answering_machine_detection`): who answered
+    # (human, machine, not_sure), then a machine's greeting over (beep_detected, ended, not_sure).
+    @property
+    def amd(self) -> dict[str, Any]:
+        """The dial's answering-machine detection fields ({} when it asked for none)."""
+        return {k: v for k, v in self.dial.items() if k.startswith("answering_machine_detection")}
+
+    async def machine_detected(self, result: str) -> httpx.Response:
+        return await self.event("call.machine.detection.ended", result=result)
+
+    async def greeting_ended(self, result: str) -> httpx.Response:
+        return await self.event("call.machine.greeting.ended", result=result)
 
     async def end(self, cause: str, source: str) -> httpx.Response:
         self.state = ENDED

@@ -8,7 +8,9 @@ fake sends each request to the live server, as the proxy in front of a real depl
 
 A call voxgate places (`POST /v1/calls`) waits in `dialed` until the test decides what the
 callee does: `answer()` (events, then the websocket the NCCO names), `busy()`, `reject()`,
-`fail()`, `time_out()`. `ring(to, from_)` is an inbound call to one of the account's numbers.
+`fail()`, `time_out()`; a call placed with Advanced Machine Detection keeps what it asked
+(`amd`), and the test sends its verdicts (`detected("human" | "machine", sub_state)`).
+`ring(to, from_)` is an inbound call to one of the account's numbers.
 Either way the `FakeCall` plays 16 kHz L16 audio (and presses keys) into its websocket and keeps
 what it hears.
 """
@@ -94,6 +96,20 @@ class FakeCall:
 
     async def fail(self) -> None:
         await self.report("failed")
+
+    # Advanced Machine Detection (a call placed with `advanced_machine_detection`).
+    @property
+    def amd(self) -> dict[str, Any] | None:
+        """What the call asked of Advanced Machine Detection (None when nothing)."""
+        return self.body.get("advanced_machine_detection")
+
+    async def detected(self, status: str, sub_state: str | None = None) -> httpx.Response:
+        """The verdict's event: `human` or `machine`, a machine's `sub_state` once its greeting
+        is over (`beep_start`, or `beep_timeout`). The call's own status stays `answered`."""
+        assert self.event_url, "the call has no event URL"
+        extra = {"sub_state": sub_state} if sub_state else {}
+        event = {**self.vonage.event_body(self), "status": status, **extra}
+        return await self.vonage.post(self.event_url, event)
 
     async def report(self, status: str, **extra: Any) -> httpx.Response | None:
         """Vonage's event webhook for this call (to the URL voxgate gave)."""

@@ -13,7 +13,8 @@ event changes nothing): an outbound `call.initiated` makes it `ringing`; `call.h
 call no session runs with the reason its `hangup_cause` gives. `in-progress` is the media
 stream's to set (the engine's Lifecycle), and a call whose session runs ends there (the
 stream's `stop`: `customer-ended-call`). Either way the server is told (`status-update`, and
-the `end-of-call-report` for an end).
+the `end-of-call-report` for an end). The answering-machine detection's verdicts (a dial that
+asked for it: outbound.py) go to voicemail.py, in Twilio's words.
 """
 
 import json
@@ -27,6 +28,7 @@ from voxgate.control.call.runner import live_calls
 from voxgate.control.call.unrun import end_unrun, tell
 from voxgate.db.models import Call as CallRow
 from voxgate.errors import BadRequest, Forbidden
+from voxgate.telephony import voicemail
 from voxgate.telephony.telnyx import signature
 from voxgate.telephony.telnyx.calls import call_and_credential
 from voxgate.telephony.telnyx.inbound import answer_call
@@ -42,6 +44,20 @@ ENDINGS = {
     "no_answer": "customer-did-not-answer",
     "normal_clearing": "customer-ended-call",  # answered, then hung up before the stream
     "originator_cancel": "manually-canceled",  # only voxgate cancels a call it placed
+}
+# The answering-machine detection's webhooks: their `result` → Twilio's AnsweredBy. Who answered
+# first; then, a machine's, how its greeting ended (`greeting_end`: a beep or a long silence).
+VERDICTS = {
+    "call.machine.detection.ended": {
+        "human": voicemail.HUMAN,
+        "machine": voicemail.MACHINE,
+        "not_sure": voicemail.UNKNOWN,
+    },
+    "call.machine.greeting.ended": {
+        "beep_detected": voicemail.BEEP,
+        "ended": voicemail.SILENCE,
+        "not_sure": voicemail.OTHER,
+    },
 }
 
 
@@ -73,6 +89,8 @@ async def _move(row: CallRow, event_type: str, payload: dict[str, Any]) -> None:
             await tell(call)
     elif event_type == "call.hangup" and row.id not in live_calls:
         await end_unrun(row.id, _reason(row, payload))
+    elif verdict := VERDICTS.get(event_type, {}).get(str(payload.get("result"))):
+        await voicemail.answered_by(row.id, verdict)
 
 
 async def _signed(request: Request, row: CallRow, credential: dict[str, Any]) -> None:

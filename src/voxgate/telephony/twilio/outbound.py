@@ -7,7 +7,7 @@ from typing import Any
 
 from voxgate.config import get_settings
 from voxgate.control.call.carriers import Document
-from voxgate.control.call.unrun import first_assistant
+from voxgate.telephony import voicemail
 from voxgate.telephony.twilio.client import TwilioRest
 from voxgate.telephony.twilio.twiml import connect_stream
 
@@ -27,14 +27,6 @@ def public(path: str, call_id: str) -> str:
     return get_settings().public_url.rstrip("/") + path.format(id=call_id)
 
 
-def twilio_plan(assistant: Document) -> Document | None:
-    """The assistant's voicemail detection when Twilio is to do it, else None."""
-    plan = assistant.get("voicemailDetection")
-    if not isinstance(plan, dict) or plan.get("provider") != "twilio":
-        return None
-    return plan if plan.get("enabled", True) is not False else None
-
-
 def amd_options(call_id: str, plan: Document) -> dict[str, Any]:
     """Twilio's asynchronous AMD: the call connects at once, the verdict comes later.
     `DetectMessageEnd` waits for the greeting's end, so a message left then is heard whole."""
@@ -44,16 +36,15 @@ def amd_options(call_id: str, plan: Document) -> dict[str, Any]:
         "async_amd_status_callback": public(AMD_PATH, call_id),
         "async_amd_status_callback_method": "POST",
     }
-    for field, keyword in _AMD_TUNING.items():
-        if isinstance(plan.get(field), int | float):
-            options[keyword] = plan[field]
+    for field, value in voicemail.tuning(plan).items():
+        options[_AMD_TUNING[field]] = value
     return options
 
 
 async def place_call(call_id: str, call: Document, number: Document) -> Document:
     """Dials `call["customer"]["number"]` from the number; returns the call SID to store."""
     extra: dict[str, Any] = {}
-    if (plan := twilio_plan(await first_assistant(call) or {})) is not None:
+    if (plan := await voicemail.call_plan(call)) is not None:
         extra = amd_options(call_id, plan)
     sid = await TwilioRest(number).dial(
         to=str(call["customer"]["number"]),

@@ -18,14 +18,14 @@ from sqlalchemy import select
 
 from voxgate.control.call.phone_number import call_phone_number
 from voxgate.control.call.progress import advance
-from voxgate.control.call.registry import live_sessions
 from voxgate.control.call.runner import live_calls
 from voxgate.control.call.unrun import end_unrun, tell
 from voxgate.db.models import Call as CallRow
 from voxgate.db.session import get_sessionmaker
 from voxgate.errors import Forbidden
+from voxgate.telephony import voicemail
 from voxgate.telephony.twilio import signature
-from voxgate.telephony.twilio.outbound import AMD_PATH, STATUS_PATH, twilio_plan
+from voxgate.telephony.twilio.outbound import AMD_PATH, STATUS_PATH
 
 router = APIRouter()
 ENDINGS = {
@@ -35,7 +35,6 @@ ENDINGS = {
     "canceled": "manually-canceled",  # only voxgate cancels a call it placed
     "completed": "customer-ended-call",  # answered, then hung up before the stream connected
 }
-VOICEMAIL = ("machine_end_beep", "machine_end_silence")  # TwilioVoicemailDetectionPlan's default
 
 
 async def _signed_form(request: Request, call_id: str) -> tuple[CallRow, dict[str, str]]:
@@ -70,13 +69,8 @@ async def call_status(id: str, request: Request) -> Response:
 
 @router.post(AMD_PATH)
 async def answered_by(id: str, request: Request) -> Response:
-    """A machine's greeting has ended (a `voicemailDetectionTypes` verdict): the running
-    session leaves `voicemailMessage`, if any, and ends with `voicemail`. A human: nothing."""
+    """Twilio's verdict, already in AnsweredBy's words (voicemail.py: a machine's greeting
+    ended leaves the message and ends the call; a human changes nothing)."""
     _, form = await _signed_form(request, id)
-    live = live_sessions.get(id)
-    if live is not None:
-        plan = twilio_plan(live.session.assistant) or {}
-        if form.get("AnsweredBy") in (plan.get("voicemailDetectionTypes") or VOICEMAIL):
-            message = live.session.assistant.get("voicemailMessage") or None
-            await live.session.end_after_speaking("voicemail", message)
+    await voicemail.answered_by(id, form.get("AnsweredBy", ""))
     return Response(status_code=204)

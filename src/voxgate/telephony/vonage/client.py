@@ -118,16 +118,17 @@ class VonageRest:
 
     # Voice API (v1).
     async def dial(
-        self, to: str, from_: str, ncco: list[dict[str, Any]], event_url: str
+        self, to: str, from_: str, ncco: list[dict[str, Any]], event_url: str, **extra: Any
     ) -> dict[str, Any]:
         """Places a call that runs `ncco` once answered; returns Vonage's answer (`uuid`,
-        `conversation_uuid`)."""
+        `conversation_uuid`). `extra` are more fields of the request (machine detection…)."""
         body = {
             "to": [{"type": "phone", "number": to.removeprefix("+")}],
             "from": {"type": "phone", "number": from_.removeprefix("+")},
             "ncco": ncco,
             "event_url": [event_url],
             "event_method": "POST",
+            **extra,
         }
         response = await self._request(
             "POST", self._api("/v1/calls"), json=body, headers=self._bearer()

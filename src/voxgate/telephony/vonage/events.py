@@ -8,7 +8,8 @@ whose websocket never ran ends it with Vapi's reason (ENDINGS). `in-progress` is
 websocket's to set (the engine's Lifecycle, once the session runs), and a call whose session
 runs is ended by its websocket closing (`customer-ended-call`), so `completed` and
 `disconnected` for it are left to the session. Events of the call's other legs (the websocket
-leg an NCCO `connect` makes has a `uuid` of its own) change nothing.
+leg an NCCO `connect` makes has a `uuid` of its own) change nothing. Advanced Machine
+Detection's verdicts (a call placed with it: outbound.py) go to voicemail.py, in Twilio's words.
 """
 
 from typing import Any
@@ -19,6 +20,7 @@ from voxgate.control.call.progress import advance
 from voxgate.control.call.runner import live_calls
 from voxgate.control.call.unrun import end_unrun, tell
 from voxgate.errors import BadRequest
+from voxgate.telephony import voicemail
 from voxgate.telephony.vonage import webhooks
 from voxgate.telephony.vonage.calls import call_and_credential
 
@@ -38,6 +40,15 @@ ENDINGS = {
     "disconnected": "vonage-disconnected",  # the connection to Vonage was lost
 }
 ENDED_BY_SESSION = ("completed", "disconnected")  # a running call: its websocket closing ends it
+# Advanced Machine Detection's event (`status` human or machine; a machine's `sub_state` once its
+# greeting is over: the beep heard, or none heard in `beep_timeout`) → Twilio's AnsweredBy.
+MACHINE_ENDS = {"beep_start": voicemail.BEEP, "beep_timeout": voicemail.OTHER}
+
+
+def verdict(event: dict[str, Any]) -> str:
+    if event.get("status") == "human":
+        return voicemail.HUMAN
+    return MACHINE_ENDS.get(str(event.get("sub_state")), voicemail.MACHINE)
 
 
 async def read_event(request: Request) -> dict[str, Any]:
@@ -66,6 +77,8 @@ async def call_event(id: str, request: Request, token: str = "") -> Response:
             await tell(call)
     elif status in ENDINGS and not (status in ENDED_BY_SESSION and id in live_calls):
         await end_unrun(row.id, ENDINGS[status])
+    elif status in ("human", "machine"):
+        await voicemail.answered_by(row.id, verdict(event))
     return Response(status_code=204)
 
 
