@@ -6,7 +6,10 @@ A transfer says its words and waits until they have been written to the line (th
 plays what it holds before taking the call), moves the call to `forwarding` (stored, and a
 `status-update` with the destination), asks the carrier, and on success stores `destination`,
 sends `transfer-update` and ends the call with `assistant-forwarded-call`; the leg knows it was
-transferred and does not hang up. The media stream stopping meanwhile is the transfer's doing,
+transferred and does not hang up. The destination's `callerId` is Liquid over the call's
+variables (§2.3; Vapi's docs suggest `{{customer.number}}` or `{{phoneNumber.number}}`): the
+carrier, the stored `destination` and the messages get it rendered, and one that renders empty
+leaves the carrier's default. The media stream stopping meanwhile is the transfer's doing,
 not the caller leaving. A refusal puts the call back `in-progress` and the caller stays.
 
 Keypad tones are pipecat's `OutputDTMFFrame`s, which the output transport writes as audio after
@@ -25,6 +28,7 @@ from pipecat.pipeline.worker import PipelineWorker
 from voxgate.engine.conversation import Conversation
 from voxgate.engine.ports import CallStore, PhoneLine, TransferFailed
 from voxgate.engine.transport import Written
+from voxgate.engine.variables import render_text
 
 FORWARDED = "assistant-forwarded-call"
 CUSTOMER_ENDED = "customer-ended-call"
@@ -71,6 +75,7 @@ class PhoneCall:
             await asyncio.wait_for(written.reached.wait(), _WRITTEN_LIMIT_SECONDS)
 
     async def forward(self, destination: dict[str, Any], message: str) -> str | None:
+        destination = self._dialled(destination)
         if self.forwarding:
             return "The call is being transferred already."
         if message.strip():
@@ -92,6 +97,14 @@ class PhoneCall:
         await self._conversation.send("transfer-update", destination=destination)
         await self._end(FORWARDED)
         return None
+
+    def _dialled(self, destination: dict[str, Any]) -> dict[str, Any]:
+        """The destination with its `callerId` rendered (the module's docstring says why)."""
+        caller_id = destination.get("callerId")
+        if not isinstance(caller_id, str) or "{" not in caller_id:
+            return destination
+        rendered = render_text(caller_id, self._conversation.variable_values).strip()
+        return {**destination, "callerId": rendered}
 
     async def _status(self, status: str, **fields: Any) -> None:
         await self._store.update({"status": status})

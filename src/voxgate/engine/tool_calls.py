@@ -18,8 +18,9 @@ for no new LLM turn, or `after` to run once the result is in the context.
 Around every handler the dispatcher:
 - records the turn's calls in the artifact once, then each result (`conversation.tool_calls`);
 - speaks each called tool's `request-start` (conditions on the arguments; the language's
-  variant), or one default filler for a sync tool of `FILLER_TYPES` that configures none
-  (not for `SCRIPTED_TYPES`, whose handler says it: the voicemail tool's message);
+  variant; every tool message's Liquid rendered over the call's variables as they are then),
+  or one default filler for a sync tool of `FILLER_TYPES` that configures none (not for
+  `SCRIPTED_TYPES`, whose handler says it: the voicemail tool's message);
   `blocking` waits for it to be spoken before the handler runs;
 - speaks `request-response-delayed` messages at their `timingMilliseconds` while it waits;
 - then by §7.2.4: the outcome's `message`, else the tool's `request-complete` /
@@ -125,6 +126,13 @@ class ToolDispatcher:
         if text.strip() and self._llm is not None:
             await self._llm.push_frame(TTSSpeakFrame(text))
 
+    def _text(self, message: dict[str, Any]) -> str:
+        """A tool message's words in the call's language, with the call's variables as they
+        are now (§2.3)."""
+        return tool_messages.rendered_text(
+            message, self._language, self._conversation.variable_values
+        )
+
     async def _heard(self, _aggregator: Any, _message: Any) -> None:
         self._spoken.set()
 
@@ -166,7 +174,7 @@ class ToolDispatcher:
                 continue
             found = tool_messages.find(call.tool, "request-start", call.arguments)
             for message in found:
-                texts.append(tool_messages.text_of(message, self._language))
+                texts.append(self._text(message))
                 blocking = blocking or message.get("blocking") is True
             if not found and not tool_messages.configures(call.tool, "request-start"):
                 filler = filler or await self._waits(call)
@@ -203,7 +211,7 @@ class ToolDispatcher:
             at = float(message.get("timingMilliseconds") or 1000) / 1000
             await asyncio.sleep(max(0.0, at - waited))
             waited = at
-            await self.say(tool_messages.text_of(message, self._language))
+            await self.say(self._text(message))
 
     async def _run(self, params: FunctionCallParams) -> None:
         announced = self._turns.get(params.tool_call_id)
@@ -255,7 +263,7 @@ class ToolDispatcher:
         text = outcome.text or "Done."
         self._conversation.tool_result(call.id, call.name, text, error=outcome.error is not None)
         message = self._message(call, outcome)
-        spoken = tool_messages.text_of(message, self._language) if message else ""
+        spoken = self._text(message) if message else ""
         wants_llm = outcome.run_llm is not False
         if message is not None and message.get("role") == "system":
             if spoken.strip():  # a hint for the LLM's next turn, not speech

@@ -1,11 +1,15 @@
 """A tool's `messages` (VAPI-BEHAVIOUR §7.3): which one applies to a call, and its text.
 
 A message applies when its `conditions` all hold on the call's arguments; its text is `content`,
-or the `contents[]` variant in the assistant's language (the first variant otherwise).
+or the `contents[]` variant in the assistant's language (the first variant otherwise). What is
+spoken is that text with the call's Liquid variables filled in (§2.3, `rendered_text`), when it
+is spoken: values an apiRequest tool extracted earlier in the call are there too.
 """
 
 import random
 from typing import Any
+
+from voxgate.engine.variables import render_text
 
 # §7.2.2: spoken when a sync tool has no `request-start` of its own.
 DEFAULT_FILLERS = (
@@ -87,3 +91,8 @@ def text_of(message: dict[str, Any], lang: str | None) -> str:
     if isinstance(content, str):
         return content
     return str(variants[0]["text"]) if variants else ""
+
+
+def rendered_text(message: dict[str, Any], lang: str | None, values: dict[str, Any]) -> str:
+    """What to say for this message, its variables filled in (a broken template as written)."""
+    return render_text(text_of(message, lang), values)

@@ -1,10 +1,13 @@
 """Liquid variables in an assistant's text (VAPI-BEHAVIOUR §2.3), rendered once as the call starts.
 
-Rendered: `firstMessage`, `model.messages[].content`, `endCallMessage`, `voicemailMessage`. The
-values are Vapi's built-ins (`now`, `date`, `time`, `year`, `month`, `day` in UTC, `call.*`,
-`customer.*`, `phoneNumber.*`, `transport.*`) with the call's `assistantOverrides.variableValues`
-over them. An undefined variable renders empty, as in LiquidJS; a field whose template is broken
-(a syntax error, an unknown filter) is left as written and logged, so one typo cannot end a call.
+Rendered here: `firstMessage`, `model.messages[].content`, `endCallMessage`, `voicemailMessage`.
+Texts used later in the call go through `render_text` with the same values as they are then: tool
+messages (tool_messages.py), a transfer's words and `callerId` (transfers/transfer_call.py,
+phone_call.py), tool `parameters` and an apiRequest's URL, headers and body. The values are
+Vapi's built-ins (`now`, `date`, `time`, `year`, `month`, `day` in UTC, `call.*`, `customer.*`,
+`phoneNumber.*`, `transport.*`) with the call's `assistantOverrides.variableValues` over them. An
+undefined variable renders empty, as in LiquidJS; a field whose template is broken (a syntax error,
+an unknown filter) is left as written and logged, so one typo cannot end a call.
 """
 
 import datetime as dt

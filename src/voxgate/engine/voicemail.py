@@ -25,7 +25,6 @@ from pipecat.adapters.llm.schemas.function_schema import FunctionSchema
 
 from voxgate.engine import tool_messages
 from voxgate.engine.tool_types import Outcome, ToolContext
-from voxgate.engine.variables import render_text
 
 VOICEMAIL = "voicemail"  # the tool's type and the call's endedReason
 DEFAULT_NAME = "leave_voicemail"
@@ -56,8 +55,8 @@ def _script(tool: dict[str, Any], arguments: dict[str, Any], context: ToolContex
     found = tool_messages.find(tool, "request-start", arguments)
     if not found:
         return None
-    text = tool_messages.text_of(found[0], tool_messages.language(context.assistant))
-    return render_text(text, context.conversation.variable_values).strip() or None
+    lang, values = tool_messages.language(context.assistant), context.conversation.variable_values
+    return tool_messages.rendered_text(found[0], lang, values).strip() or None
 
 
 def _assistant_message(assistant: dict[str, Any]) -> str | None:

@@ -134,14 +134,26 @@ class Params:
         self.results.append((result, properties))
 
 
-async def settle(outcome: Outcome, **tool: Any) -> tuple[Params, Conversation, Ended, list[str]]:
+def dispatcher_saying(
+    values: dict[str, Any] | None = None, assistant: dict[str, Any] | None = None
+) -> tuple[ToolDispatcher, Conversation, Ended, list[str]]:
+    """A dispatcher whose speech is written down, over a call with these variables."""
     conversation, ended, said = Conversation(Sink(), None), Ended(), []
-    dispatcher = ToolDispatcher({"model": {"tools": [WEATHER]}}, conversation, ended)
+    conversation.variable_values = dict(values or {})
+    assistant = {"model": {"tools": [WEATHER]}, **(assistant or {})}
+    dispatcher = ToolDispatcher(assistant, conversation, ended)
 
     async def say(text: str) -> None:
         said.append(text)
 
     dispatcher.say = say  # type: ignore[method-assign]
+    return dispatcher, conversation, ended, said
+
+
+async def settle(
+    outcome: Outcome, values: dict[str, Any] | None = None, **tool: Any
+) -> tuple[Params, Conversation, Ended, list[str]]:
+    dispatcher, conversation, ended, said = dispatcher_saying(values)
     params = Params()
     settled = call(**tool)
     await dispatcher._settle(cast(FunctionCallParams, params), Turn([settled]), settled, outcome)
@@ -198,3 +210,43 @@ def test_a_turn_runs_the_llm_once_after_its_last_call_if_any_wants_it() -> None:
     ending = Turn(two)
     assert not ending.settle(wants_llm=True, forbids_llm=False)
     assert not ending.settle(wants_llm=False, forbids_llm=True)  # endCall: the call is over
+
+
+CALLER = {"customer": {"number": "+15550100"}, "hotel": "The Grand"}
+
+
+async def test_start_and_delayed_messages_are_spoken_with_the_calls_variables() -> None:
+    german = {"transcriber": {"provider": "deepgram", "language": "de-DE"}}
+    dispatcher, _conversation, _ended, said = dispatcher_saying(CALLER, german)
+    start = {
+        "type": "request-start",
+        "content": "Looking up {{ customer.number }}.",
+        "contents": [{"type": "text", "language": "de", "text": "Moment, {{ hotel }}."}],
+    }
+    delayed = {"type": "request-response-delayed", "timingMilliseconds": 0,
+               "content": "Still on {{ hotel | upcase }}[{{ nobody }}]."}  # fmt: skip
+    weather = call(messages=[start, delayed])
+    await dispatcher._request_start([weather])
+    await dispatcher._delayed(weather)
+    assert said == ["Moment, The Grand.", "Still on THE GRAND[]."]
+
+
+async def test_a_broken_template_in_a_tool_message_is_said_as_written() -> None:
+    dispatcher, _conversation, _ended, said = dispatcher_saying(CALLER)
+    start = {"type": "request-start", "content": "Checking {{ hotel | nope }} for {{ customer"}
+    await dispatcher._request_start([call(messages=[start])])
+    assert said == ["Checking {{ hotel | nope }} for {{ customer"]
+
+
+async def test_complete_and_failed_messages_use_the_variables_as_they_are_then() -> None:
+    done = [{"type": "request-complete", "content": "Booked at {{ hotel }}, ref {{ ref }}."}]
+    values = {**CALLER, "ref": "AB12"}  # as an apiRequest tool's extraction adds one mid-call
+    _params, _conversation, _ended, said = await settle(Outcome(result="ok"), values, messages=done)
+    assert said == ["Booked at The Grand, ref AB12."]
+    failed = [{"type": "request-failed", "content": "Sorry {{ customer.number }}.",
+               "endCallAfterSpokenEnabled": True}]  # fmt: skip
+    _params, _conversation, ended, _said = await settle(Outcome(error="x"), CALLER, messages=failed)
+    assert ended.ends == [(SAID_THEN_ENDED, "Sorry +15550100.")]
+    hint = [{"type": "request-complete", "role": "system", "content": "Greet {{ hotel }} guests."}]
+    params, _conversation, _ended, _said = await settle(Outcome(result="ok"), CALLER, messages=hint)
+    assert params.context.messages[-1] == {"role": "system", "content": "Greet The Grand guests."}

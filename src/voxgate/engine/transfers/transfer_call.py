@@ -3,10 +3,10 @@
 The LLM names a destination (functions.py); a tool with one destination needs no name; with
 none configured, or none named, the server is asked (`transfer-destination-request`). Then:
 
-- an assistant of the call's squad: the words of destinations.py's `transfer_message` are
-  said, and the call switches to that member, its history shaped by `transferMode`
-  (history.py); the switch itself, with `transfer-update` and `assistant.started`, belongs to
-  the squad's runtime;
+- an assistant of the call's squad: the words of destinations.py's `transfer_message` (its
+  Liquid rendered over the call's variables) are said, and the call switches to that member,
+  its history shaped by `transferMode` (history.py); the switch itself, with
+  `transfer-update` and `assistant.started`, belongs to the squad's runtime;
 - a phone number or SIP address, on a phone call: the same words, then a blind transfer by the
   carrier (`ToolContext.phone`, phone_call.py), which ends the call `assistant-forwarded-call`;
   a carrier's refusal is the tool's error. On a websocket call there is no carrier to move the
@@ -32,6 +32,7 @@ from voxgate.engine.transfers.destinations import (
 )
 from voxgate.engine.transfers.functions import transfer_destinations
 from voxgate.engine.transfers.replies import Refused, TransferTo
+from voxgate.engine.variables import render_text
 
 NO_TELEPHONY = (
     "Transfers to phone numbers and SIP addresses need a phone call, and this call is not one, "
@@ -57,10 +58,12 @@ async def _destination(
 
 
 def _words(chosen: TransferTo, tool: dict[str, Any], context: ToolContext) -> str:
-    """What is said first: the server's reply's message, else the destination's."""
+    """What is said first: the server's reply's message, else the destination's, with the
+    call's variables filled in as for any tool message (§2.3)."""
     lang = language(context.assistant)
     said = message_text(chosen.message, lang)
-    return said if said is not None else transfer_message(chosen.destination, tool, lang)
+    words = said if said is not None else transfer_message(chosen.destination, tool, lang)
+    return render_text(words, context.conversation.variable_values)
 
 
 async def _forward(chosen: TransferTo, tool: dict[str, Any], context: ToolContext) -> Outcome:

@@ -22,10 +22,16 @@ class Sink:
 class Call:
     """A ToolContext over a scripted server; keeps what was said."""
 
-    def __init__(self, reply: dict[str, Any] | None = None, phone: "Phone | None" = None) -> None:
+    def __init__(
+        self,
+        reply: dict[str, Any] | None = None,
+        phone: "Phone | None" = None,
+        values: dict[str, Any] | None = None,
+    ) -> None:
         self.port = Port(reply)
         self.said: list[str] = []
         self.phone = phone
+        self.values = values or {}  # the call's variables
 
     async def say(self, text: str) -> None:
         self.said.append(text)
@@ -35,6 +41,7 @@ class Call:
 
     async def run(self, tool: dict[str, Any], arguments: dict[str, Any]) -> Outcome:
         conversation = Conversation(Sink(), None, self.port, None)
+        conversation.variable_values = self.values
         call = ToolCall("call_1", "transferCall", arguments, tool)
         context = ToolContext(
             call, Turn([call]), conversation, {}, self.say, self.end, phone=self.phone
@@ -76,6 +83,23 @@ async def test_on_a_phone_call_numbers_and_sip_are_forwarded_with_their_words() 
     assert phone.forwarded == [(DESK, "Transferring the call now"), (sip, "Hold on.")]
     refused = await Call(phone=Phone("Busy.")).run(tool, {"destination": DESK["number"]})
     assert refused.error == "Busy." and refused.run_llm is None  # the LLM answers the caller
+
+
+CALLER = {"customer": {"number": "+15550100", "name": "Ann"}, "team": "billing"}
+
+
+async def test_the_words_said_before_a_transfer_carry_the_calls_variables() -> None:
+    phone = Phone()
+    desk = {**DESK, "message": "Putting you through to {{ team }}, {{ customer.name }}."}
+    await Call(phone=phone, values=CALLER).run({"type": "transferCall", "destinations": [desk]}, {})
+    assert phone.forwarded[0][1] == "Putting you through to billing, Ann."
+    call = Call({"destination": BILLING, "message": "Hold on {{ customer.name }}."}, values=CALLER)
+    await in_squad(call, {"type": "transferCall"}, {})
+    localized = {"contents": [{"type": "text", "text": "To {{ team | upcase }}{{ x }}."}]}
+    variant = Call(values=CALLER)
+    tool = {"type": "transferCall", "destinations": [{**BILLING, "message": localized}]}
+    await in_squad(variant, tool, {})
+    assert call.said == ["Hold on Ann."] and variant.said == ["To BILLING."]
 
 
 async def test_an_unknown_destination_lists_the_right_ones() -> None:
@@ -125,6 +149,7 @@ async def in_squad(
 ) -> tuple[Outcome, Squad]:
     squad = Squad()
     conversation = Conversation(Sink(), None, call.port, None)
+    conversation.variable_values = call.values
     tool_call = ToolCall("call_1", "transferCall", arguments, tool)
     context = ToolContext(tool_call, Turn([tool_call]), conversation, {}, call.say, call.end, squad)
     outcome = await transfer_call(tool, arguments, context)
