@@ -122,7 +122,7 @@ async def stored_call(
         **fields,
     }
     call_id = await live_server.run(_store_call(number["orgId"], data))
-    call = FakeCall(twilio, call_sid, CUSTOMER, NUMBER, connect_stream(call_id))
+    call = FakeCall(twilio, call_sid, CUSTOMER, NUMBER, connect_stream(call_id, number))
     call.status = "in-progress"
     twilio.calls[call.sid] = call
     await call.open_stream()

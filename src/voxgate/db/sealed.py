@@ -22,17 +22,29 @@ from voxgate.kit.sealing import Sealer, SealError, key_file
 
 
 @lru_cache(maxsize=4)
-def _sealer(keys: str | None, path: Path) -> Sealer:
+def _keys(keys: str | None, path: Path) -> tuple[bytes, ...]:
     if keys:
-        return Sealer([key.strip().encode() for key in keys.split(",") if key.strip()])
-    return Sealer([key_file(path)])
+        return tuple(key.strip().encode() for key in keys.split(",") if key.strip())
+    return (key_file(path),)
+
+
+def secret_keys() -> tuple[bytes, ...]:
+    """The configured keys, the one that seals first (settings read now: tests change them).
+    Other secrets voxgate derives (telephony/twilio/signature.py's URL tokens) use them too, so
+    one key, kept and rotated one way, covers them all."""
+    settings = get_settings()
+    keys = settings.secret_key.get_secret_value() if settings.secret_key else None
+    return _keys(keys, settings.data_dir / "secret.key")
+
+
+@lru_cache(maxsize=4)
+def _sealer(keys: tuple[bytes, ...]) -> Sealer:
+    return Sealer(keys)
 
 
 def sealer() -> Sealer:
-    """The configured keys' sealer (settings read now: tests change them)."""
-    settings = get_settings()
-    keys = settings.secret_key.get_secret_value() if settings.secret_key else None
-    return _sealer(keys, settings.data_dir / "secret.key")
+    """The configured keys' sealer."""
+    return _sealer(secret_keys())
 
 
 class SealedJSON(TypeDecorator[Any]):

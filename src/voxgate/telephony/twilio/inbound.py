@@ -1,8 +1,9 @@
 """Twilio's voice webhook: a call to an imported number (numbers.py pointed it here).
 
 The number is found by the call's `To` and `AccountSid`, and the request must carry Twilio's
-signature made with that number's `twilioAuthToken` before anything is written (a forged one is
-a 403). A `CallSid` already stored is a replay: 409, nothing touched. Then the call is stored
+signature made with that number's `twilioAuthToken`, or, for a number imported with an API key,
+the number's token in the query string (signature.py), before anything is written (a 403
+otherwise). A `CallSid` already stored is a replay: 409, nothing touched. Then the call is stored
 and routed as telephony/inbound.py says, and Twilio is told so in TwiML: connect the media
 stream, `<Dial>` the number's `fallbackDestination`, or hang up.
 """
@@ -39,13 +40,13 @@ async def inbound_call(request: Request) -> Response:
         number = await _number(session, form.get("To", ""), form.get("AccountSid", ""))
         if number is None:
             raise NotFound(UNKNOWN_NUMBER)
-        signature.check(request, number.data.get("twilioAuthToken"), form)
+        signature.check(request, number.data, form, signature.inbound_subject(number.data))
         if not form.get("CallSid"):
             raise BadRequest("CallSid is missing.")
         answered = await answer(session, number, "twilio", form["CallSid"], form.get("From", ""))
         await session.commit()
     if answered.stream:
-        said = twiml.connect_stream(answered.call_id)
+        said = twiml.connect_stream(answered.call_id, number.data)
     elif answered.fallback:
         said = twiml.transfer_twiml(answered.fallback)
     else:

@@ -1,7 +1,8 @@
 """Twilio's requests of voxgate: a call to an imported number (inbound.py), the status
 callbacks of a call voxgate placed (status.py) and the media stream of an answered call (below).
-Every request is checked against `X-Twilio-Signature` with the auth token of the call's number
-first."""
+Every request is checked first, against `X-Twilio-Signature` with the auth token of the call's
+number, or against the token its URL carries when the number has an API key instead
+(signature.py)."""
 
 from typing import Any
 
@@ -37,12 +38,11 @@ async def _call_and_number(call_id: str) -> tuple[CallRow, dict[str, Any]] | Non
 
 
 @router.websocket(STREAM_PATH)
+@router.websocket(STREAM_PATH + signature.STREAM_TOKEN)
 async def media_stream(websocket: WebSocket, id: str) -> None:
     found = await _call_and_number(id)
-    token = found[1].get("twilioAuthToken") if found else None
-    if found is None or not signature.signed(
-        token, signature.public_url(websocket), {}, websocket.headers.get(signature.SIGNATURE, "")
-    ):
+    number = found[1] if found else None
+    if found is None or not signature.genuine(websocket, number, {}, signature.call_subject(id)):
         await websocket.close(POLICY_VIOLATION)  # refused before the handshake completes
         return
     row, number = found

@@ -1,6 +1,7 @@
 """Twilio's callbacks about a call voxgate placed: its status (`StatusCallback`) and its
 answering-machine detection's verdict (`AsyncAmdStatusCallback`), each checked against
-`X-Twilio-Signature` with the auth token of the call's number before anything is written.
+`X-Twilio-Signature` with the auth token of the call's number (or the call's token, for a
+number with an API key: signature.py) before anything is written.
 
 A status moves the stored call forward only (progress.py's compare-and-set, so a replayed or
 late callback changes nothing): `ringing` while nobody has answered; `busy`, `no-answer`,
@@ -46,7 +47,7 @@ async def _signed_form(request: Request, call_id: str) -> tuple[CallRow, dict[st
     number: dict[str, Any] | None = None
     if row is not None and row.data.get("phoneCallProvider") == "twilio":
         number = await call_phone_number(row.org_id, row.data)
-    signature.check(request, (number or {}).get("twilioAuthToken"), form)
+    signature.check(request, number, form, signature.call_subject(call_id))
     assert row is not None  # no number without a call
     known = row.data.get("phoneCallProviderId")
     if known and form.get("CallSid") != known:

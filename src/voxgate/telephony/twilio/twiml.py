@@ -1,25 +1,29 @@
 """The TwiML voxgate answers Twilio with, built with twilio's own `VoiceResponse`."""
 
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, urlencode
 
 from twilio.twiml.voice_response import Connect, Dial, VoiceResponse
 
 from voxgate.config import get_settings
+from voxgate.telephony.twilio import signature
 from voxgate.wire.call_urls import ws_url
 
 STREAM_PATH = "/twilio/stream/{id}"  # websocket: a Twilio call's media stream
 
 
-def stream_url(call_id: str) -> str:
-    return ws_url(get_settings().public_url, STREAM_PATH.format(id=call_id))
+def stream_url(call_id: str, number: Mapping[str, Any]) -> str:
+    url = ws_url(get_settings().public_url, STREAM_PATH.format(id=call_id))
+    return signature.tokened(url, number, signature.call_subject(call_id))
 
 
-def connect_stream(call_id: str) -> str:
-    """Connect the call's audio to voxgate's media stream for this call (bidirectional)."""
+def connect_stream(call_id: str, number: Mapping[str, Any]) -> str:
+    """Connect the call's audio to voxgate's media stream for this call (bidirectional), on
+    the URL that `number`'s requests are checked with (signature.py)."""
     response = VoiceResponse()
     connect = Connect()
-    connect.stream(url=stream_url(call_id))
+    connect.stream(url=stream_url(call_id, number))
     response.append(connect)
     return str(response)
 
