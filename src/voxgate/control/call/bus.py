@@ -5,7 +5,11 @@ the call's control channel (`serving`); a process that gets a control request or
 a call it does not run publishes a request there (`control`, `listening`) and waits for the
 answer on a reply channel of its own. Nobody subscribed (PUBLISH reaches 0 clients) means the
 call runs nowhere. A listener subscribes to the call's audio channel first, then asks to join;
-the running process then relays its listen tap there (bus_audio.py).
+the running process then relays its listen tap there (bus_audio.py). A room control may not
+import (telephony) reaches the running call the same way with a kind of request of its own: it
+registers the handler (`relayable`) and sends with `relay`; so a carrier's answering-machine
+verdict, posted to any process, gets to the call. Such a request is no control message: only a
+process on the bus sends it, never the public control URL.
 
 Unset `VOXGATE_REDIS_URL`: no bus (`current()` is None), every call is served in-process.
 Redis unreachable (at start or mid-call): every call still runs where its socket is, and is
@@ -30,7 +34,7 @@ from redis.exceptions import RedisError
 
 from voxgate.control.call.bus_audio import QUEUE_CHUNKS, Relays, feed, next_message
 from voxgate.control.call.monitoring import control_here, listen_refusal
-from voxgate.control.call.registry import live_sessions
+from voxgate.control.call.registry import LiveCall, live_sessions
 from voxgate.engine.listen import Listener
 from voxgate.errors import VoxgateError
 
@@ -40,6 +44,8 @@ RECONNECT_SECONDS = 1.0  # Redis lost: how often a running call tries to be reac
 CONNECT_SECONDS = 5.0  # a Redis that does not accept a connection by then is unreachable
 PING_SECONDS = 2.0
 RETRIES, RETRY_CAP_SECONDS = 3, 0.5  # a command on a dropped connection: on a new one
+Handler = Callable[[LiveCall, dict[str, Any]], Awaitable[None]]
+_handlers: dict[str, Handler] = {}  # relayable kinds, by name (`relayable`)
 UNREACHABLE = "Redis is unreachable: a call running on another voxgate process cannot be reached."
 
 
@@ -128,6 +134,10 @@ class Bus:
         live = live_sessions.get(call_id)
         if live is None:
             return {"gone": True}
+        handler = _handlers.get(str(request.get("kind")))
+        if handler is not None:
+            await handler(live, dict(request.get("payload") or {}))
+            return {"status": 200}
         authorization = str(request.get("authorization") or "")
         if request.get("kind") == "listen":
             refused = await listen_refusal(live, authorization)
@@ -175,6 +185,11 @@ class Bus:
         if answer["status"] != 200:
             raise Relayed(answer["status"], answer["body"])
         return True
+
+    async def relay(self, call_id: str, kind: str, payload: dict[str, Any]) -> bool:
+        """Has the process running the call apply `payload` with the handler registered for
+        `kind`; False when the call runs nowhere."""
+        return await self._ask(call_id, {"kind": kind, "payload": payload}) is not None
 
     @contextlib.asynccontextmanager
     async def listening(self, call_id: str, authorization: str) -> AsyncIterator[Listener]:
@@ -258,6 +273,27 @@ async def stop() -> None:
     if _bus is not None:
         await _bus.close()
         _bus = None
+
+
+def relayable(kind: str, handler: Handler) -> None:
+    """Has the process running a call apply a `relay` of `kind` to it with `handler` (each
+    process registers the same handlers, at import)."""
+    if kind in ("control", "listen"):
+        raise ValueError(f"{kind!r} is the bus's own kind of request")
+    _handlers[kind] = handler
+
+
+async def relay(call_id: str, kind: str, payload: dict[str, Any]) -> bool:
+    """Hands `payload` to the process running the call (`relayable`); False when it does not get
+    there: no bus, the call runs nowhere, or Redis or that process fails (logged: whoever sent
+    it, a carrier's webhook, still gets its answer)."""
+    if _bus is None:
+        return False
+    try:
+        return await _bus.relay(call_id, kind, payload)
+    except (RedisError, NoAnswer) as error:
+        log.warning("a relayed request was lost", call=call_id, kind=kind, error=repr(error))
+        return False
 
 
 async def running_anywhere(call_ids: list[str]) -> set[str]:

@@ -16,6 +16,7 @@ from voxgate.control.call import bus as bus_module
 from voxgate.control.call import bus_audio
 from voxgate.control.call.bus import Bus, ListenRefused, NoAnswer, Relayed, connect
 from voxgate.control.call.registry import LiveCall, live_sessions
+from voxgate.telephony import voicemail
 
 CALL = "00000000-0000-4000-8000-00000000b005"
 
@@ -193,6 +194,59 @@ async def test_a_remote_listener_is_let_go_when_the_running_process_goes(
             assert await asyncio.wait_for(queue.get(), 5) is None
 
 
+class Answered(Session):
+    """A session whose assistant has the carrier detect voicemail: what a verdict reaches."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        plan = {"provider": "twilio", "voicemailDetectionTypes": ["machine_end_beep"]}
+        self.assistant = {"voicemailDetection": plan, "voicemailMessage": "Call me back."}
+        self.ended: list[tuple[str, str | None]] = []
+
+    async def end_after_speaking(self, reason: str, text: str | None = None) -> None:
+        self.ended.append((reason, text))
+
+
+@pytest.fixture
+def elsewhere(buses: tuple[Bus, Bus], monkeypatch: pytest.MonkeyPatch) -> None:
+    """This test process is the one not running the call: its bus is `other`, and voicemail.py
+    finds no session of its own (the running `Bus` still finds it in the registry)."""
+    monkeypatch.setattr(bus_module, "_bus", buses[1])
+    monkeypatch.setattr(voicemail, "live_sessions", {})
+
+
+async def test_a_verdict_posted_elsewhere_reaches_the_process_running_the_call(
+    buses: tuple[Bus, Bus], elsewhere: None
+) -> None:
+    running, _ = buses
+    session = Answered()
+    async with live(running, session):  # type: ignore[arg-type]
+        await voicemail.answered_by(CALL, "human")
+        await voicemail.answered_by(CALL, "machine_end_silence")  # not a type the plan lists
+        assert session.ended == []
+        await voicemail.answered_by(CALL, "machine_end_beep")
+    assert session.ended == [("voicemail", "Call me back.")]
+
+
+async def test_a_verdict_for_a_call_running_nowhere_is_dropped(
+    buses: tuple[Bus, Bus], elsewhere: None
+) -> None:
+    await voicemail.answered_by(CALL, "machine_end_beep")  # no error
+    assert await buses[1].relay(CALL, voicemail.RELAYED, {"verdict": "machine_end_beep"}) is False
+
+
+async def test_a_verdict_is_no_control_message(buses: tuple[Bus, Bus]) -> None:
+    """Only a process on the bus hands a verdict on: the control URL cannot replay one (its
+    body is a control message, left to `CallSession.handle`, which knows no such type)."""
+    running, other = buses
+    session = Answered()
+    message = {"type": voicemail.RELAYED, "verdict": "machine_end_beep"}
+    async with live(running, session):  # type: ignore[arg-type]
+        assert await other.control(CALL, "", json.dumps(message).encode())
+    assert session.handled == [message]
+    assert session.ended == []
+
+
 async def reached(other: Bus, limit: float = 10) -> bool:
     """Whether a control message gets to the call within `limit` seconds."""
     deadline = asyncio.get_running_loop().time() + limit
@@ -237,6 +291,18 @@ async def test_a_call_whose_process_loses_redis_is_reached_again_once_it_is_back
                 assert await reached(other)
         finally:
             await running.close()
+            await other.close()
+
+
+async def test_a_verdict_whose_redis_is_lost_is_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The carrier still gets its answer: the webhook returns, the loss is only logged."""
+    with TcpProxy(redis_url()) as proxy:
+        proxy.cut()
+        other = Bus(connect(proxy.url), fresh_prefix())
+        monkeypatch.setattr(bus_module, "_bus", other)
+        try:
+            await voicemail.answered_by(CALL, "machine_end_beep")
+        finally:
             await other.close()
 
 
