@@ -1,7 +1,7 @@
 """Inside a live phone call over Twilio's media stream (the fake, on loopback): a transfer to a
 number (the call leaves voxgate for a `<Dial>`), a transfer Twilio refuses (the LLM hears why
 and the call goes on), keypad tones, barge-in clearing what Twilio buffered, and the 8 kHz
-call's recordings."""
+call's recordings (keypad tones included)."""
 
 import asyncio
 import io
@@ -236,18 +236,7 @@ async def test_a_phone_calls_recordings_are_8_khz_and_as_long_as_the_call(
     await quiet(call, after=spoke, silence=True)
     await call.hang_up()
     stored = await ended(client, call_id)
-    recording = stored["artifact"]["recording"]
-    urls = {
-        "mono": recording["mono"]["combinedUrl"],
-        "customer": recording["mono"]["customerUrl"],
-        "assistant": recording["mono"]["assistantUrl"],
-        "stereo": recording["stereoUrl"],
-    }
-    files = {}
-    for name, url in urls.items():
-        response = await client.get(urlparse(url).path)
-        assert response.status_code == 200, response.text
-        files[name] = read_wav(response.content)
+    files = await recordings(client, stored)
     assert {name: (rate, channels) for name, (rate, channels, _) in files.items()} == {
         "mono": (8000, 1), "customer": (8000, 1), "assistant": (8000, 1), "stereo": (8000, 2),
     }  # fmt: skip
@@ -266,6 +255,45 @@ async def test_a_phone_calls_recordings_are_8_khz_and_as_long_as_the_call(
     # The greeting's and the answer's first second, as the phone heard them.
     assert match(assistant_track, ulaw_to_pcm(call.heard_since()[:8000])) > 0.9
     assert match(assistant_track, ulaw_to_pcm(call.heard_since(spoke)[:8000])) > 0.9
+
+
+async def test_the_keys_the_dtmf_tool_presses_are_in_the_calls_recordings(
+    client: httpx.AsyncClient, live_server: LiveServer, llm: FakeLLM, twilio: FakeTwilio
+) -> None:
+    llm.tool_calls = [("dtmf", {"keys": "1w5#"})]
+    number = await import_number(client)
+    call_id, call = await stored_call(
+        live_server, twilio, number, assistant(llm, [{"type": "dtmf"}])
+    )
+    await quiet(call, silence=True)
+    asked = await ask(live_server, call_id, "Press one, then five and pound.")
+    await quiet(call, after=await result_heard(llm), silence=True)
+    await call.hang_up()
+    files = await recordings(client, await ended(client, call_id))
+    # What the line carried, tones included, is what a user listening to the call hears.
+    assert keys_in(files["assistant"][2]) == "15#"
+    assert keys_in(files["mono"][2]) == "15#"
+    tones = ulaw_to_pcm(call.heard_since(asked))[: 2 * 8000 * 2]  # 1, half a second, 5, #
+    assert match(files["assistant"][2], tones) > 0.9
+
+
+async def recordings(
+    client: httpx.AsyncClient, stored: dict[str, Any]
+) -> dict[str, tuple[int, int, bytes]]:
+    """The ended call's four recordings, by name: (rate, channels, PCM)."""
+    recording = stored["artifact"]["recording"]
+    urls = {
+        "mono": recording["mono"]["combinedUrl"],
+        "customer": recording["mono"]["customerUrl"],
+        "assistant": recording["mono"]["assistantUrl"],
+        "stereo": recording["stereoUrl"],
+    }
+    files = {}
+    for name, url in urls.items():
+        response = await client.get(urlparse(url).path)
+        assert response.status_code == 200, response.text
+        files[name] = read_wav(response.content)
+    return files
 
 
 def match(track: bytes, words: bytes) -> float:

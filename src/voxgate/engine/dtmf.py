@@ -1,7 +1,8 @@
 """The `dtmf` tool (VAPI-BEHAVIOUR §7.2.5): the LLM presses keys on the phone's keypad, to find
 its way through a phone menu or enter a number it was asked for. It is offered as the function
 `dtmf` with one argument, `keys` (Vapi's name: `{"keys": "1w2#"}`), and its handler plays the
-tones into the call (`ToolContext.phone`, phone_call.py), after whatever is already being said.
+tones into the call (`ToolContext.phone`, phone_call.py), after whatever is already being said;
+the call's recordings and its listen URL carry them too, where the line did.
 
 Tones exist only on a phone call (Vapi's docs: web and websocket calls neither send nor
 receive them), so on a websocket call the tool is the LLM's error. `sipInfoDtmfEnabled` asks for

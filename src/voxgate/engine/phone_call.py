@@ -12,8 +12,11 @@ carrier, the stored `destination` and the messages get it rendered, and one that
 leaves the carrier's default. The media stream stopping meanwhile is the transfer's doing,
 not the caller leaving. A refusal puts the call back `in-progress` and the caller stays.
 
-Keypad tones are pipecat's `OutputDTMFFrame`s, which the output transport writes as audio after
-what is already queued (pipecat's own tone recordings); pauses are silence.
+Keypad tones are pipecat's own tone recordings (those its output transport writes for an
+`OutputDTMFFrame`), queued as plain audio after what is already queued; pauses are silence. An
+`OutputDTMFFrame`'s tone goes to the line only, whereas audio the output transport writes
+also goes on down the pipeline, so the recordings and the listen tap hold the tones where the
+line carried them.
 """
 
 import asyncio
@@ -22,7 +25,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from pipecat.audio.dtmf.types import KeypadEntry
-from pipecat.frames.frames import Frame, OutputAudioRawFrame, OutputDTMFFrame, TTSSpeakFrame
+from pipecat.audio.dtmf.utils import load_dtmf_audio
+from pipecat.frames.frames import Frame, OutputAudioRawFrame, TTSSpeakFrame
 from pipecat.pipeline.worker import PipelineWorker
 
 from voxgate.engine.conversation import Conversation
@@ -34,7 +38,7 @@ FORWARDED = "assistant-forwarded-call"
 CUSTOMER_ENDED = "customer-ended-call"
 PAUSES = {"w": 0.5, "W": 1.0}  # Twilio's and Vapi's pause characters, in seconds
 KEYS = frozenset(entry.value for entry in KeypadEntry)
-_PAUSE_RATE = 8000
+_RATE = 8000  # the tone recordings' own; the output transport resamples to the line's
 # A transfer's words not written by then (a stuck voice) no longer hold the transfer up.
 _WRITTEN_LIMIT_SECONDS = 30.0
 
@@ -114,9 +118,9 @@ class PhoneCall:
         frames: list[Frame] = []
         for key in keys:
             if key in PAUSES:
-                silence = bytes(int(_PAUSE_RATE * PAUSES[key]) * 2)
-                frames.append(OutputAudioRawFrame(silence, _PAUSE_RATE, 1))
+                frames.append(OutputAudioRawFrame(bytes(int(_RATE * PAUSES[key]) * 2), _RATE, 1))
             elif key in KEYS:
-                frames.append(OutputDTMFFrame(button=KeypadEntry(key)))
+                tone = await load_dtmf_audio(KeypadEntry(key), sample_rate=_RATE)
+                frames.append(OutputAudioRawFrame(tone, _RATE, 1))
         if frames:
             await self._play(frames)

@@ -1,10 +1,10 @@
 """A call's recordings: pipecat's `AudioBufferProcessor` keeps both sides, WAVs at the end.
 
 The processor sits after the transport's output, where it sees the caller's audio (passed down
-the pipeline) and the assistant's audio as it was sent, both resampled to the call's output
-rate and padded with silence so the two tracks stay aligned in time. When the call ends they
-become four WAV files: the mix, each side alone, and a stereo file (customer left, assistant
-right), named in Vapi's artifact fields.
+the pipeline) and the assistant's audio as it was sent (keypad tones included), both resampled
+to the call's output rate and padded with silence so the two tracks stay aligned in time. When
+the call ends they become four WAV files: the mix, each side alone, and a stereo file (customer
+left, assistant right), named in Vapi's artifact fields.
 """
 
 import asyncio
