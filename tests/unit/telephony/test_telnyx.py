@@ -94,3 +94,14 @@ def test_a_transfer_destination_as_telnyxs_command() -> None:
     assert transfer_body(sip) == {"to": "sip:desk@pbx.example.com", "timeout_secs": 20}
     number = {"type": "number", "number": "+14155550100", "callerId": "+15550004444"}
     assert transfer_body(number) == {"to": "+14155550100", "from": "+15550004444"}
+
+
+def test_a_sip_transfers_headers_go_in_the_invites_custom_headers() -> None:
+    sip = {"type": "sip", "sipUri": "sip:desk@pbx.example.com",
+           "sipHeaders": {"X-Ticket": "42", "X-Room": 12}}  # fmt: skip
+    assert transfer_body(sip) == {
+        "to": "sip:desk@pbx.example.com",
+        "custom_headers": [{"name": "X-Ticket", "value": "42"}, {"name": "X-Room", "value": "12"}],
+    }
+    number = {"type": "number", "number": "+14155550100", "sipHeaders": {"X-Ticket": "42"}}
+    assert transfer_body(number) == {"to": "+14155550100"}  # headers are SIP's

@@ -63,9 +63,12 @@ async def wait_for_start(websocket: WebSocket) -> dict[str, Any] | None:
 def transfer_body(destination: dict[str, Any]) -> dict[str, Any]:
     """A `number` or `sip` transfer destination as Telnyx's `transfer` command (a blind
     transfer): `callerId` when set (else the call's own), `transferPlan.timeout` as the ring
-    time."""
-    to = destination["sipUri"] if destination.get("type") == "sip" else destination["number"]
-    body: dict[str, Any] = {"to": to}
+    time, a SIP destination's `sipHeaders` as the INVITE's `custom_headers`."""
+    sip = destination.get("type") == "sip"
+    body: dict[str, Any] = {"to": destination["sipUri"] if sip else destination["number"]}
+    headers = destination.get("sipHeaders")
+    if sip and isinstance(headers, dict) and headers:
+        body["custom_headers"] = [{"name": k, "value": str(v)} for k, v in headers.items()]
     if destination.get("callerId"):
         body["from"] = destination["callerId"]
     plan = destination.get("transferPlan")
