@@ -14,15 +14,15 @@ from tests.e2e.fake_llm import FakeLLM
 from tests.e2e.phone import CUSTOMER
 from tests.e2e.test_assistant_request import heard
 from tests.e2e.test_outbound_call import sounds_like, stored, text_of
+from tests.e2e.test_telnyx_call import answered as telnyx_answered
 from tests.e2e.test_telnyx_call import dialed as telnyx_dialed
 from tests.e2e.test_telnyx_call import place as telnyx_place
-from tests.e2e.test_telnyx_call import quiet as telnyx_quiet
 from tests.e2e.test_vonage_call import dialed as vonage_dialed
 from tests.e2e.test_vonage_call import front_desk, import_number
 from tests.e2e.test_vonage_call import quiet as vonage_quiet
 from tests.e2e.test_websocket_call import GREETING, ended
 from tests.support.fake_telnyx import FakeTelnyx
-from tests.support.fake_vonage import FakeVonage
+from tests.support.fake_vonage import FakeCall, FakeVonage
 
 pytestmark = pytest.mark.db
 MESSAGE = "Please call the hotel back."
@@ -65,10 +65,7 @@ async def test_telnyx_dials_with_answering_machine_detection_only_when_the_plan_
 async def test_telnyx_a_machine_hears_the_message_once_its_greeting_ends(
     client: httpx.AsyncClient, llm: FakeLLM, telnyx: FakeTelnyx
 ) -> None:
-    call = await telnyx_place(client, telnyx, llm, **VOICEMAIL)
-    phone = await telnyx_dialed(telnyx)
-    await phone.answer()
-    await telnyx_quiet(phone, 0)
+    call, phone = await telnyx_answered(client, telnyx, llm, **VOICEMAIL)
     # A machine, its greeting still going: not yet (the plan waits for its end).
     assert (await phone.machine_detected("machine")).status_code == 204
     await asyncio.sleep(0.5)
@@ -84,10 +81,7 @@ async def test_telnyx_a_machine_hears_the_message_once_its_greeting_ends(
 async def test_telnyx_a_human_answering_changes_nothing(
     client: httpx.AsyncClient, llm: FakeLLM, telnyx: FakeTelnyx
 ) -> None:
-    call = await telnyx_place(client, telnyx, llm, **VOICEMAIL)
-    phone = await telnyx_dialed(telnyx)
-    await phone.answer()
-    await telnyx_quiet(phone, 0)
+    call, phone = await telnyx_answered(client, telnyx, llm, **VOICEMAIL)
     assert (await phone.machine_detected("human")).status_code == 204
     await asyncio.sleep(0.5)
     assert (await stored(client, call["id"]))["status"] == "in-progress"
@@ -116,10 +110,7 @@ async def test_telnyx_verdicts_read_as_twilios(
     reason: str,
 ) -> None:
     plan = {"provider": "twilio", **({"voicemailDetectionTypes": types} if types else {})}
-    call = await telnyx_place(client, telnyx, llm, voicemailDetection=plan)
-    phone = await telnyx_dialed(telnyx)
-    await phone.answer()
-    await telnyx_quiet(phone, 0)
+    call, phone = await telnyx_answered(client, telnyx, llm, voicemailDetection=plan)
     for webhook, result in verdicts:
         send = phone.machine_detected if webhook == "detection" else phone.greeting_ended
         assert (await send(result)).status_code == 204
@@ -133,10 +124,7 @@ async def test_telnyx_verdicts_read_as_twilios(
 async def test_telnyx_a_forged_verdict_is_refused_and_changes_nothing(
     client: httpx.AsyncClient, llm: FakeLLM, telnyx: FakeTelnyx
 ) -> None:
-    call = await telnyx_place(client, telnyx, llm, **VOICEMAIL)
-    phone = await telnyx_dialed(telnyx)
-    await phone.answer()
-    await telnyx_quiet(phone, 0)
+    call, phone = await telnyx_answered(client, telnyx, llm, **VOICEMAIL)
     payload = phone.payload(result="beep_detected")
     signed_otherwise = telnyx.sign("1", b"another body")
     forged = await telnyx.post(
@@ -165,6 +153,17 @@ async def vonage_place(
     return created
 
 
+async def vonage_answered(
+    client: httpx.AsyncClient, llm: FakeLLM, vonage: FakeVonage, fields: dict[str, Any]
+) -> tuple[dict[str, Any], FakeCall]:
+    """A call placed, answered by the customer, and its greeting heard to the end."""
+    call = await vonage_place(client, llm, fields)
+    phone = await vonage_dialed(vonage)
+    await phone.answer()
+    await vonage_quiet(phone, 0)
+    return call, phone
+
+
 async def test_vonage_places_the_call_with_machine_detection_only_when_the_plan_asks(
     client: httpx.AsyncClient, llm: FakeLLM, vonage: FakeVonage
 ) -> None:
@@ -184,10 +183,7 @@ async def test_vonage_places_the_call_with_machine_detection_only_when_the_plan_
 async def test_vonage_a_machine_hears_the_message_once_its_beep_is_heard(
     client: httpx.AsyncClient, llm: FakeLLM, vonage: FakeVonage
 ) -> None:
-    call = await vonage_place(client, llm, VOICEMAIL)
-    phone = await vonage_dialed(vonage)
-    await phone.answer()
-    await vonage_quiet(phone, 0)
+    call, phone = await vonage_answered(client, llm, vonage, VOICEMAIL)
     assert (await phone.detected("machine")).status_code == 204  # greeting still going
     await asyncio.sleep(0.5)
     assert (await stored(client, call["id"]))["status"] == "in-progress"
@@ -205,10 +201,7 @@ async def test_vonage_a_beep_timeout_is_machine_end_other(
     """No beep heard in `beep_timeout`: only a plan that lists machine_end_other leaves the
     message (there is no message here: the call just ends)."""
     plan = {"provider": "twilio", "voicemailDetectionTypes": ["machine_end_other"]}
-    call = await vonage_place(client, llm, {"voicemailDetection": plan})
-    phone = await vonage_dialed(vonage)
-    await phone.answer()
-    await vonage_quiet(phone, 0)
+    call, phone = await vonage_answered(client, llm, vonage, {"voicemailDetection": plan})
     assert (await phone.detected("machine")).status_code == 204  # machine_start: not listed
     await asyncio.sleep(0.5)
     assert (await stored(client, call["id"]))["status"] == "in-progress"
@@ -220,10 +213,7 @@ async def test_vonage_a_beep_timeout_is_machine_end_other(
 async def test_vonage_a_human_answering_changes_nothing(
     client: httpx.AsyncClient, llm: FakeLLM, vonage: FakeVonage
 ) -> None:
-    call = await vonage_place(client, llm, VOICEMAIL)
-    phone = await vonage_dialed(vonage)
-    await phone.answer()
-    await vonage_quiet(phone, 0)
+    call, phone = await vonage_answered(client, llm, vonage, VOICEMAIL)
     assert (await phone.detected("human")).status_code == 204
     await asyncio.sleep(0.5)
     assert (await stored(client, call["id"]))["status"] == "in-progress"
@@ -235,10 +225,7 @@ async def test_vonage_a_human_answering_changes_nothing(
 async def test_vonage_a_verdict_without_the_token_is_refused_and_changes_nothing(
     client: httpx.AsyncClient, llm: FakeLLM, vonage: FakeVonage
 ) -> None:
-    call = await vonage_place(client, llm, VOICEMAIL)
-    phone = await vonage_dialed(vonage)
-    await phone.answer()
-    await vonage_quiet(phone, 0)
+    call, phone = await vonage_answered(client, llm, vonage, VOICEMAIL)
     assert phone.event_url
     unsigned = phone.event_url.split("?")[0] + "?token=forged"
     event = {**vonage.event_body(phone), "status": "machine", "sub_state": "beep_start"}
