@@ -9,8 +9,10 @@ sends `transfer-update` and ends the call with `assistant-forwarded-call`; the l
 transferred and does not hang up. The destination's `callerId` is Liquid over the call's
 variables (§2.3; Vapi's docs suggest `{{customer.number}}` or `{{phoneNumber.number}}`): the
 carrier, the stored `destination` and the messages get it rendered, and one that renders empty
-leaves the carrier's default. The media stream stopping meanwhile is the transfer's doing,
-not the caller leaving. A refusal puts the call back `in-progress` and the caller stays.
+leaves the carrier's default. So does `transferPlan.message`, what a warm transfer's destination
+hears first (Twilio's whisper, twiml.py): a message object becomes its words. The media stream
+stopping meanwhile is the transfer's doing, not the caller leaving. A refusal puts the call back
+`in-progress` and the caller stays.
 
 Keypad tones are pipecat's own tone recordings (those its output transport writes for an
 `OutputDTMFFrame`), queued as plain audio after what is already queued; pauses are silence. An
@@ -31,6 +33,7 @@ from pipecat.pipeline.worker import PipelineWorker
 
 from voxgate.engine.conversation import Conversation
 from voxgate.engine.ports import CallStore, PhoneLine, TransferFailed
+from voxgate.engine.tool_messages import text_of
 from voxgate.engine.transport import Written
 from voxgate.engine.variables import render_text
 
@@ -103,12 +106,20 @@ class PhoneCall:
         return None
 
     def _dialled(self, destination: dict[str, Any]) -> dict[str, Any]:
-        """The destination with its `callerId` rendered (the module's docstring says why)."""
+        """The destination with its `callerId` and `transferPlan.message` rendered (the
+        module's docstring says why)."""
+        values = self._conversation.variable_values
         caller_id = destination.get("callerId")
-        if not isinstance(caller_id, str) or "{" not in caller_id:
-            return destination
-        rendered = render_text(caller_id, self._conversation.variable_values).strip()
-        return {**destination, "callerId": rendered}
+        if isinstance(caller_id, str) and "{" in caller_id:
+            destination = {**destination, "callerId": render_text(caller_id, values).strip()}
+        plan = destination.get("transferPlan")
+        message = plan.get("message") if isinstance(plan, dict) else None
+        if isinstance(message, dict):
+            message = text_of(message, None)
+        if isinstance(plan, dict) and isinstance(message, str):
+            plan = {**plan, "message": render_text(message, values).strip()}
+            destination = {**destination, "transferPlan": plan}
+        return destination
 
     async def _status(self, status: str, **fields: Any) -> None:
         await self._store.update({"status": status})
