@@ -3,6 +3,7 @@ whisper URL, and once the destination answers Twilio fetches from it what the de
 hears before the caller is bridged (the plan's message, rendered, or its own TwiML), signed
 like every Twilio callback of the call."""
 
+import json
 import re
 import xml.etree.ElementTree as ET
 from typing import Any
@@ -10,11 +11,11 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.fake_llm import FakeLLM
+from tests.e2e.fake_llm import FakeLLM, asking
 from tests.e2e.phone import CUSTOMER, import_number, stored_call
 from tests.e2e.test_phone_call import ask, assistant, quiet, result_heard, tool_result
 from tests.e2e.test_twilio_api_key import TOKEN, import_with_key, refused
-from tests.e2e.test_websocket_call import ended
+from tests.e2e.test_websocket_call import GREETING, ended
 from tests.support.fake_twilio import FakeCall, FakeTwilio
 from tests.support.server import LiveServer
 
@@ -92,6 +93,20 @@ async def test_waiting_for_the_operator_gathers_their_words_before_the_message(
     ]
     spoke = await call.destination_answers(SpeechResult="Hello, front desk.")
     assert said(spoke) == [("Say", "A caller about billing.")]
+
+
+async def test_say_summary_whispers_a_summary_of_the_call_so_far(
+    client: httpx.AsyncClient, live_server: LiveServer, llm: FakeLLM, twilio: FakeTwilio
+) -> None:
+    llm.script(asking("summarize it"), "The caller wants a person about billing.")
+    plan = {"mode": "warm-transfer-say-summary", "message": "Unused unless no summary."}
+    stored, call = await transferred(client, live_server, llm, twilio, plan)
+    asked = next(r for r in llm.requests if asking("summarize it")(r))  # then post-call's
+    assert f"AI: {GREETING}" in json.dumps(asked["messages"])  # the transcript so far
+    assert said(await call.destination_answers()) == [
+        ("Say", "The caller wants a person about billing.")
+    ]
+    assert stored["endedReason"] == "assistant-forwarded-call"
 
 
 async def test_warm_transfer_twiml_runs_the_plans_twiml_on_the_destination(

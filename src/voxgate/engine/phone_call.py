@@ -10,9 +10,12 @@ transferred and does not hang up. The destination's `callerId` is Liquid over th
 variables (§2.3; Vapi's docs suggest `{{customer.number}}` or `{{phoneNumber.number}}`): the
 carrier, the stored `destination` and the messages get it rendered, and one that renders empty
 leaves the carrier's default. So does `transferPlan.message`, what a warm transfer's destination
-hears first (Twilio's whisper, twiml.py): a message object becomes its words. The media stream
-stopping meanwhile is the transfer's doing, not the caller leaving. A refusal puts the call back
-`in-progress` and the caller stays.
+hears first (Twilio's whisper, twiml.py): a message object becomes its words. In the summary
+modes it becomes a summary of the call so far instead: post-call analysis's summary (its
+prompts, the plan's `summaryPlan`), asked of the assistant's LLM while the caller hears the
+transfer's words; no summary (disabled, failed, timed out) leaves the plan's message. The
+media stream stopping meanwhile is the transfer's doing, not the caller leaving. A refusal puts
+the call back `in-progress` and the caller stays.
 
 Keypad tones are pipecat's own tone recordings (those its output transport writes for an
 `OutputDTMFFrame`), queued as plain audio after what is already queued; pauses are silence. An
@@ -31,6 +34,7 @@ from pipecat.audio.dtmf.utils import load_dtmf_audio
 from pipecat.frames.frames import Frame, OutputAudioRawFrame, TTSSpeakFrame
 from pipecat.pipeline.worker import PipelineWorker
 
+from voxgate.engine.analysis import analyze
 from voxgate.engine.conversation import Conversation
 from voxgate.engine.ports import CallStore, PhoneLine, TransferFailed
 from voxgate.engine.tool_messages import text_of
@@ -41,6 +45,10 @@ FORWARDED = "assistant-forwarded-call"
 CUSTOMER_ENDED = "customer-ended-call"
 PAUSES = {"w": 0.5, "W": 1.0}  # Twilio's and Vapi's pause characters, in seconds
 KEYS = frozenset(entry.value for entry in KeypadEntry)
+SUMMARIZED = (
+    "warm-transfer-say-summary",
+    "warm-transfer-wait-for-operator-to-speak-first-and-then-say-summary",
+)
 _RATE = 8000  # the tone recordings' own; the output transport resamples to the line's
 # A transfer's words not written by then (a stuck voice) no longer hold the transfer up.
 _WRITTEN_LIMIT_SECONDS = 30.0
@@ -56,10 +64,12 @@ class PhoneCall:
         conversation: Conversation,
         end: Callable[[str], Awaitable[None]],
         worker: Callable[[], PipelineWorker | None],
+        assistant: Callable[[], dict[str, Any]] = dict,
     ) -> None:
         """`end` ends the call with a reason; `worker` is the running pipeline (None until
-        the call talks)."""
+        the call talks); `assistant` the assistant that has the call (its LLM summarizes)."""
         self._line, self._store, self._conversation = line, store, conversation
+        self._assistant = assistant
         self._end, self._worker = end, worker
         self.forwarding = False  # a transfer is under way
         self._caller_left = False
@@ -85,10 +95,16 @@ class PhoneCall:
         destination = self._dialled(destination)
         if self.forwarding:
             return "The call is being transferred already."
+        plan = destination.get("transferPlan")
+        summary = None
+        if isinstance(plan, dict) and plan.get("mode") in SUMMARIZED:
+            summary = asyncio.create_task(self._summary(plan))
         if message.strip():
             said = TTSSpeakFrame(message)
             said.interruptible = False  # the caller is being moved: talking over it changes nothing
             await self._play([said])
+        if isinstance(plan, dict) and summary is not None and (words := await summary):
+            destination = {**destination, "transferPlan": {**plan, "message": words}}
         self.forwarding = True
         await self._status("forwarding", destination=destination)
         try:
@@ -120,6 +136,19 @@ class PhoneCall:
             plan = {**plan, "message": render_text(message, values).strip()}
             destination = {**destination, "transferPlan": plan}
         return destination
+
+    async def _summary(self, plan: dict[str, Any]) -> str | None:
+        summary_plan = plan.get("summaryPlan")
+        only = {
+            "summaryPlan": summary_plan if isinstance(summary_plan, dict) else {},
+            "minMessagesThreshold": 0,
+            "structuredDataPlan": {"enabled": False},
+            "successEvaluationPlan": {"enabled": False},
+        }
+        assistant = {**self._assistant(), "analysisPlan": only}
+        analysis = await analyze(assistant, self._conversation.artifact(), FORWARDED)
+        summary = analysis.get("summary")
+        return summary if isinstance(summary, str) else None
 
     async def _status(self, status: str, **fields: Any) -> None:
         await self._store.update({"status": status})

@@ -76,3 +76,10 @@ async def test_a_warm_transfers_message_is_dialled_and_stored_rendered_as_words(
     assert (await forwarded({**DESK, "transferPlan": timeout_only}))[0]["transferPlan"] == {
         "timeout": 20
     }
+
+
+async def test_a_summary_mode_without_a_summary_keeps_the_plans_message() -> None:
+    # No LLM to ask (the assistant has no model): the destination hears the message instead.
+    plan = {"mode": "warm-transfer-say-summary", "message": "A caller."}
+    dialled, _updates = await forwarded({**DESK, "transferPlan": plan})
+    assert dialled["transferPlan"] == plan

@@ -8,7 +8,7 @@ ringing meanwhile). `whisper_twiml` is that TwiML for a destination's `transferP
   (up to the plan's `timeout`, Vapi's default 60 s) waits for the operator's first words; Twilio
   posts them back to the whisper URL (a `<Gather>` without `action` posts to its own document),
   which answers with the `<Say>`. An operator who says nothing hears the `<Say>` at the timeout.
-- the two summary modes: as the two above with the plan's `message` (no summary is made yet).
+- the two summary modes: as the two above; the engine has put the call's summary in `message`.
 - `warm-transfer-twiml`: the plan's `twiml` in a `<Response>`, refused unless it is at most 4096
   characters of Vapi's allowed verbs (`Play`, `Say`, `Gather`, `Hangup`, `Pause`).
 Any other mode, or nothing to say, has no whisper: the transfer is blind.
