@@ -121,6 +121,19 @@ class FakeCall:
         form = {**self.twilio.call_form(self), "AnsweredBy": answered_by}
         return await self.twilio.post(url, form)
 
+    async def destination_answers(
+        self, signature: str | None = None, **extra: str
+    ) -> httpx.Response:
+        """The transfer's destination answered: Twilio fetches the whisper (the `url` of the
+        `<Dial>`'s `<Number>` or `<Sip>`) for the new leg, a child of this call; `extra`
+        fields (a `<Gather>`'s `SpeechResult`) and a forged `signature` as given."""
+        noun = ET.fromstring(self.updates[-1]["Twiml"]).find("./Dial/*[@url]")
+        assert noun is not None, f"no whisper URL in {self.updates[-1]['Twiml']}"
+        child = FakeCall(self.twilio, sid("CA"), noun.text or "", self.from_, "")
+        form = {**self.twilio.call_form(child, "outbound-dial"), "ParentCallSid": self.sid}
+        form = {**form, "CallStatus": "in-progress", **extra}
+        return await self.twilio.post(noun.attrib["url"], form, signature)
+
     # The media stream.
     def stream_url(self) -> str:
         stream = ET.fromstring(self.twiml).find("./Connect/Stream")

@@ -9,8 +9,13 @@ sends `transfer-update` and ends the call with `assistant-forwarded-call`; the l
 transferred and does not hang up. The destination's `callerId` is Liquid over the call's
 variables (§2.3; Vapi's docs suggest `{{customer.number}}` or `{{phoneNumber.number}}`): the
 carrier, the stored `destination` and the messages get it rendered, and one that renders empty
-leaves the carrier's default. The media stream stopping meanwhile is the transfer's doing,
-not the caller leaving. A refusal puts the call back `in-progress` and the caller stays.
+leaves the carrier's default. So does `transferPlan.message`, what a warm transfer's destination
+hears first (Twilio's whisper, twiml.py): a message object becomes its words. In the summary
+modes it becomes a summary of the call so far instead: post-call analysis's summary (its
+prompts, the plan's `summaryPlan`), asked of the assistant's LLM while the caller hears the
+transfer's words; no summary (disabled, failed, timed out) leaves the plan's message. The
+media stream stopping meanwhile is the transfer's doing, not the caller leaving. A refusal puts
+the call back `in-progress` and the caller stays.
 
 Keypad tones are pipecat's own tone recordings (those its output transport writes for an
 `OutputDTMFFrame`), queued as plain audio after what is already queued; pauses are silence. An
@@ -29,8 +34,10 @@ from pipecat.audio.dtmf.utils import load_dtmf_audio
 from pipecat.frames.frames import Frame, OutputAudioRawFrame, TTSSpeakFrame
 from pipecat.pipeline.worker import PipelineWorker
 
+from voxgate.engine.analysis import analyze
 from voxgate.engine.conversation import Conversation
 from voxgate.engine.ports import CallStore, PhoneLine, TransferFailed
+from voxgate.engine.tool_messages import text_of
 from voxgate.engine.transport import Written
 from voxgate.engine.variables import render_text
 
@@ -38,6 +45,10 @@ FORWARDED = "assistant-forwarded-call"
 CUSTOMER_ENDED = "customer-ended-call"
 PAUSES = {"w": 0.5, "W": 1.0}  # Twilio's and Vapi's pause characters, in seconds
 KEYS = frozenset(entry.value for entry in KeypadEntry)
+SUMMARIZED = (
+    "warm-transfer-say-summary",
+    "warm-transfer-wait-for-operator-to-speak-first-and-then-say-summary",
+)
 _RATE = 8000  # the tone recordings' own; the output transport resamples to the line's
 # A transfer's words not written by then (a stuck voice) no longer hold the transfer up.
 _WRITTEN_LIMIT_SECONDS = 30.0
@@ -53,10 +64,12 @@ class PhoneCall:
         conversation: Conversation,
         end: Callable[[str], Awaitable[None]],
         worker: Callable[[], PipelineWorker | None],
+        assistant: Callable[[], dict[str, Any]] = dict,
     ) -> None:
         """`end` ends the call with a reason; `worker` is the running pipeline (None until
-        the call talks)."""
+        the call talks); `assistant` the assistant that has the call (its LLM summarizes)."""
         self._line, self._store, self._conversation = line, store, conversation
+        self._assistant = assistant
         self._end, self._worker = end, worker
         self.forwarding = False  # a transfer is under way
         self._caller_left = False
@@ -82,10 +95,16 @@ class PhoneCall:
         destination = self._dialled(destination)
         if self.forwarding:
             return "The call is being transferred already."
+        plan = destination.get("transferPlan")
+        summary = None
+        if isinstance(plan, dict) and plan.get("mode") in SUMMARIZED:
+            summary = asyncio.create_task(self._summary(plan))
         if message.strip():
             said = TTSSpeakFrame(message)
             said.interruptible = False  # the caller is being moved: talking over it changes nothing
             await self._play([said])
+        if isinstance(plan, dict) and summary is not None and (words := await summary):
+            destination = {**destination, "transferPlan": {**plan, "message": words}}
         self.forwarding = True
         await self._status("forwarding", destination=destination)
         try:
@@ -103,12 +122,33 @@ class PhoneCall:
         return None
 
     def _dialled(self, destination: dict[str, Any]) -> dict[str, Any]:
-        """The destination with its `callerId` rendered (the module's docstring says why)."""
+        """The destination with its `callerId` and `transferPlan.message` rendered (the
+        module's docstring says why)."""
+        values = self._conversation.variable_values
         caller_id = destination.get("callerId")
-        if not isinstance(caller_id, str) or "{" not in caller_id:
-            return destination
-        rendered = render_text(caller_id, self._conversation.variable_values).strip()
-        return {**destination, "callerId": rendered}
+        if isinstance(caller_id, str) and "{" in caller_id:
+            destination = {**destination, "callerId": render_text(caller_id, values).strip()}
+        plan = destination.get("transferPlan")
+        message = plan.get("message") if isinstance(plan, dict) else None
+        if isinstance(message, dict):
+            message = text_of(message, None)
+        if isinstance(plan, dict) and isinstance(message, str):
+            plan = {**plan, "message": render_text(message, values).strip()}
+            destination = {**destination, "transferPlan": plan}
+        return destination
+
+    async def _summary(self, plan: dict[str, Any]) -> str | None:
+        summary_plan = plan.get("summaryPlan")
+        only = {
+            "summaryPlan": summary_plan if isinstance(summary_plan, dict) else {},
+            "minMessagesThreshold": 0,
+            "structuredDataPlan": {"enabled": False},
+            "successEvaluationPlan": {"enabled": False},
+        }
+        assistant = {**self._assistant(), "analysisPlan": only}
+        analysis = await analyze(assistant, self._conversation.artifact(), FORWARDED)
+        summary = analysis.get("summary")
+        return summary if isinstance(summary, str) else None
 
     async def _status(self, status: str, **fields: Any) -> None:
         await self._store.update({"status": status})

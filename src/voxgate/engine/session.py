@@ -87,7 +87,14 @@ class CallSession:
         )
         # A phone call's transfer and keypad (its tools and the control URL's `transfer`).
         self.phone_call = (
-            PhoneCall(phone, store, self.conversation, self.end, lambda: self.switchboard.worker)
+            PhoneCall(
+                phone,
+                store,
+                self.conversation,
+                self.end,
+                lambda: self.switchboard.worker,
+                lambda: self.assistant,
+            )
             if phone is not None
             else None
         )

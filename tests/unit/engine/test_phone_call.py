@@ -62,3 +62,24 @@ async def test_a_plain_missing_or_empty_caller_id_is_left_to_the_carrier() -> No
     assert (await forwarded(DESK))[0] == DESK
     dialled, _updates = await forwarded({**DESK, "callerId": "{{ customer.extension }}"})
     assert not dialled["callerId"]  # the carriers' default: the call's own number
+
+
+async def test_a_warm_transfers_message_is_dialled_and_stored_rendered_as_words() -> None:
+    plan = {"mode": "warm-transfer-say-message", "message": "From {{customer.number}}."}
+    dialled, updates = await forwarded({**DESK, "transferPlan": plan})
+    assert dialled["transferPlan"] == {**plan, "message": "From +15550100."}
+    assert {"destination": dialled} in updates  # the whisper is made from what is stored
+    message = {"type": "custom-message", "content": "Caller {{ phoneNumber.number }}"}
+    dialled, _updates = await forwarded({**DESK, "transferPlan": {**plan, "message": message}})
+    assert dialled["transferPlan"]["message"] == "Caller +15550199"
+    timeout_only = {"timeout": 20}
+    assert (await forwarded({**DESK, "transferPlan": timeout_only}))[0]["transferPlan"] == {
+        "timeout": 20
+    }
+
+
+async def test_a_summary_mode_without_a_summary_keeps_the_plans_message() -> None:
+    # No LLM to ask (the assistant has no model): the destination hears the message instead.
+    plan = {"mode": "warm-transfer-say-summary", "message": "A caller."}
+    dialled, _updates = await forwarded({**DESK, "transferPlan": plan})
+    assert dialled["transferPlan"] == plan

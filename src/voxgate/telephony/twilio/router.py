@@ -1,5 +1,6 @@
 """Twilio's requests of voxgate: a call to an imported number (inbound.py), the status
-callbacks of a call voxgate placed (status.py) and the media stream of an answered call (below).
+callbacks of a call voxgate placed (status.py), a warm transfer's whisper (whisper.py) and the
+media stream of an answered call (below).
 Every request is checked first, against `X-Twilio-Signature` with the auth token of the call's
 number, or against the token its URL carries when the number has an API key instead
 (signature.py)."""
@@ -19,12 +20,14 @@ from voxgate.telephony.twilio.client import TwilioRest
 from voxgate.telephony.twilio.inbound import router as inbound
 from voxgate.telephony.twilio.status import router as status
 from voxgate.telephony.twilio.stream import AUDIO_FORMAT, TwilioLeg, wait_for_start
-from voxgate.telephony.twilio.twiml import STREAM_PATH
+from voxgate.telephony.twilio.twiml import STREAM_PATH, whisper_url
+from voxgate.telephony.twilio.whisper import router as whisper
 
 router = APIRouter()
 router.include_router(inbound)
 
 router.include_router(status)  # status.py: the status and AMD callbacks of calls placed
+router.include_router(whisper)  # whisper.py: what a warm transfer's destination hears first
 JOINABLE = ("queued", "ringing")  # the stream opens when the call is answered
 
 
@@ -56,7 +59,8 @@ async def media_stream(websocket: WebSocket, id: str) -> None:
     if row.status not in JOINABLE or id in live_calls or await runs_elsewhere(id):
         await websocket.close(POLICY_VIOLATION)
         return
-    leg = TwilioLeg(websocket, TwilioRest(number), call_sid, str(start.get("streamSid", "")))
+    stream_sid = str(start.get("streamSid", ""))
+    leg = TwilioLeg(websocket, TwilioRest(number), call_sid, stream_sid, whisper_url(id, number))
     live_calls.add(id)
     try:
         await run_call(row, leg, AUDIO_FORMAT, phone=leg)

@@ -38,9 +38,11 @@ ENDINGS = {
 }
 
 
-async def _signed_form(request: Request, call_id: str) -> tuple[CallRow, dict[str, str]]:
+async def signed_form(
+    request: Request, call_id: str, same_call: bool = True
+) -> tuple[CallRow, dict[str, str]]:
     """The call and the callback's fields, once the signature is checked (403 otherwise: an
-    unknown call cannot be checked either)."""
+    unknown call cannot be checked either); `same_call`: the callback's CallSid is the call's."""
     form = {key: str(value) for key, value in (await request.form()).items()}
     async with get_sessionmaker()() as session:
         row = await session.scalar(select(CallRow).where(CallRow.id == call_id))
@@ -50,14 +52,14 @@ async def _signed_form(request: Request, call_id: str) -> tuple[CallRow, dict[st
     signature.check(request, number, form, signature.call_subject(call_id))
     assert row is not None  # no number without a call
     known = row.data.get("phoneCallProviderId")
-    if known and form.get("CallSid") != known:
+    if same_call and known and form.get("CallSid") != known:
         raise Forbidden("The callback is about another Twilio call.")
     return row, form
 
 
 @router.post(STATUS_PATH)
 async def call_status(id: str, request: Request) -> Response:
-    row, form = await _signed_form(request, id)
+    row, form = await signed_form(request, id)
     status = form.get("CallStatus", "")
     if status == "ringing":
         call = await advance(row.id, {"status": "ringing"}, ("queued",))
@@ -72,6 +74,6 @@ async def call_status(id: str, request: Request) -> Response:
 async def answered_by(id: str, request: Request) -> Response:
     """Twilio's verdict, already in AnsweredBy's words (voicemail.py: a machine's greeting
     ended leaves the message and ends the call; a human changes nothing)."""
-    _, form = await _signed_form(request, id)
+    _, form = await signed_form(request, id)
     await voicemail.answered_by(id, form.get("AnsweredBy", ""))
     return Response(status_code=204)

@@ -27,7 +27,7 @@ from voxgate.control.call.carriers import CarrierError
 from voxgate.engine.ports import Keypress, TransferFailed
 from voxgate.telephony.events import caller_input, end_leg, stream_event
 from voxgate.telephony.twilio.client import TwilioRest
-from voxgate.telephony.twilio.twiml import transfer_twiml
+from voxgate.telephony.twilio.twiml import transfer_twiml, whisper_twiml
 
 RATE = 8000
 # What the leg hands the engine: PCM at Twilio's rate (the serializer has decoded the μ-law).
@@ -66,10 +66,18 @@ async def wait_for_start(websocket: WebSocket) -> dict[str, Any] | None:
 
 class TwilioLeg:
     """One Twilio call: its media stream as the engine's socket, its REST resource as the
-    engine's phone line."""
+    engine's phone line. `whisper`: the call's whisper URL, for a warm transfer (twiml.py)."""
 
-    def __init__(self, websocket: WebSocket, rest: TwilioRest, call_sid: str, stream_sid: str):
+    def __init__(
+        self,
+        websocket: WebSocket,
+        rest: TwilioRest,
+        call_sid: str,
+        stream_sid: str,
+        whisper: str | None = None,
+    ):
         self._ws, self._rest, self.call_sid = websocket, rest, call_sid
+        self._whisper = whisper
         self.stream_sid = stream_sid
         self._serializer = _Serializer(stream_sid)
         self.stopped = False  # Twilio ended the stream: the caller hung up, or a transfer
@@ -133,9 +141,13 @@ class TwilioLeg:
             await asyncio.wait_for(played.wait(), PLAYED_LIMIT_SECONDS)
 
     async def transfer(self, destination: dict[str, Any]) -> None:
+        try:  # the whisper is served from the stored destination (whisper.py): checked here
+            warm = self._whisper if whisper_twiml(destination) is not None else None
+        except ValueError as error:
+            raise TransferFailed(str(error)) from error
         await self.played()  # the caller hears the transfer's words before the new TwiML
         try:
-            await self._rest.redirect(self.call_sid, transfer_twiml(destination))
+            await self._rest.redirect(self.call_sid, transfer_twiml(destination, warm))
         except CarrierError as error:
             raise TransferFailed(str(error)) from error
         self.transferred = True
