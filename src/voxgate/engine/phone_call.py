@@ -11,11 +11,11 @@ variables (§2.3; Vapi's docs suggest `{{customer.number}}` or `{{phoneNumber.nu
 carrier, the stored `destination` and the messages get it rendered, and one that renders empty
 leaves the carrier's default. So does `transferPlan.message`, what a warm transfer's destination
 hears first (Twilio's whisper, twiml.py): a message object becomes its words. In the summary
-modes it becomes a summary of the call so far instead: post-call analysis's summary (its
-prompts, the plan's `summaryPlan`), asked of the assistant's LLM while the caller hears the
-transfer's words; no summary (disabled, failed, timed out) leaves the plan's message. The
-media stream stopping meanwhile is the transfer's doing, not the caller leaving. A refusal puts
-the call back `in-progress` and the caller stays.
+modes, on a line that whispers (`PhoneLine.whispers`), it becomes a summary of the call so far
+instead: post-call analysis's summary (its prompts, the plan's `summaryPlan`), asked of the
+assistant's LLM while the caller hears the transfer's words; no summary (disabled, failed, timed
+out) leaves the plan's message. The media stream stopping meanwhile is the transfer's doing, not
+the caller leaving. A refusal puts the call back `in-progress` and the caller stays.
 
 Keypad tones are pipecat's own tone recordings (those its output transport writes for an
 `OutputDTMFFrame`), queued as plain audio after what is already queued; pauses are silence. An
@@ -97,7 +97,7 @@ class PhoneCall:
             return "The call is being transferred already."
         plan = destination.get("transferPlan")
         summary = None
-        if isinstance(plan, dict) and plan.get("mode") in SUMMARIZED:
+        if self._line.whispers and isinstance(plan, dict) and plan.get("mode") in SUMMARIZED:
             summary = asyncio.create_task(self._summary(plan))
         if message.strip():
             said = TTSSpeakFrame(message)

@@ -73,6 +73,11 @@ class PhoneLine(Protocol):
     """A phone call's carrier leg (telephony/<carrier>/): what only the phone network can do.
     A websocket call has none; the engine refuses what needs one."""
 
+    # Whether a warm transfer's destination hears something before the caller is bridged (the
+    # carrier plays it: Twilio's whisper); without, every transfer is blind and nothing is made
+    # for the destination to hear (no summary is asked of the LLM).
+    whispers: bool
+
     async def transfer(self, destination: dict[str, Any]) -> None:
         """Hands the caller to a `number` or `sip` transfer destination (VAPI-BEHAVIOUR §7):
         the carrier dials it and this leg's media ends without the caller being hung up on.

@@ -16,6 +16,8 @@ class Sink:
 class Line:
     """The carrier's leg: keeps each destination it was asked to dial."""
 
+    whispers = True
+
     def __init__(self) -> None:
         self.dialled: list[dict[str, Any]] = []
 

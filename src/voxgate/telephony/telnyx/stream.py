@@ -81,6 +81,8 @@ class TelnyxLeg:
     """One Telnyx call: its media stream as the engine's socket, its call control as the
     engine's phone line."""
 
+    whispers = False  # transfers are blind (engine/ports.py)
+
     def __init__(
         self, websocket: WebSocket, rest: TelnyxRest, call_control_id: str, stream_id: str
     ):

@@ -68,6 +68,8 @@ class TwilioLeg:
     """One Twilio call: its media stream as the engine's socket, its REST resource as the
     engine's phone line. `whisper`: the call's whisper URL, for a warm transfer (twiml.py)."""
 
+    whispers = True  # twiml.py's whisper
+
     def __init__(
         self,
         websocket: WebSocket,

@@ -68,6 +68,8 @@ class VonageLeg:
     """One Vonage call: its websocket as the engine's socket, its Voice API resource as the
     engine's phone line."""
 
+    whispers = False  # transfers are blind (engine/ports.py)
+
     def __init__(self, websocket: WebSocket, rest: VonageRest, call_uuid: str | None) -> None:
         self._ws, self._rest, self.call_uuid = websocket, rest, call_uuid
         self._serializer = _Serializer()
