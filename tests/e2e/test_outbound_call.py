@@ -46,10 +46,14 @@ async def assistant_id(client: httpx.AsyncClient, llm: FakeLLM, **fields: Any) -
 
 
 async def place(
-    client: httpx.AsyncClient, llm: FakeLLM, assistant: dict[str, Any] | None = None, **call: Any
+    client: httpx.AsyncClient,
+    llm: FakeLLM,
+    assistant: dict[str, Any] | None = None,
+    number: dict[str, Any] | None = None,
+    **call: Any,
 ) -> dict[str, Any]:
-    """A call of the front desk from the imported number to `CUSTOMER`, created."""
-    number = await import_number(client)
+    """A call of the front desk from `number` (else the imported number) to `CUSTOMER`, created."""
+    number = number or await import_number(client)
     body = {
         "assistantId": await assistant_id(client, llm, **(assistant or {})),
         "phoneNumberId": number["id"],

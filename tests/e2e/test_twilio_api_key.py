@@ -25,6 +25,7 @@ from tests.e2e.test_inbound_call import (
     sounds_like,
 )
 from tests.e2e.test_outbound_call import PUBLIC, assistant_id, dialed, quiet, stored, until_ended
+from tests.e2e.test_outbound_call import place as outbound_place
 from tests.e2e.test_websocket_call import GREETING, ended
 from tests.support.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeCall, FakeTwilio, sid
 from tests.support.logs import captured_log
@@ -145,16 +146,7 @@ async def place(
     client: httpx.AsyncClient, llm: FakeLLM, twilio: FakeTwilio, **assistant: Any
 ) -> dict[str, Any]:
     """A call of the front desk from the API-key number to `CUSTOMER`, created."""
-    number = await import_with_key(client, twilio)
-    body = {
-        "assistantId": await assistant_id(client, llm, **assistant),
-        "phoneNumberId": number["id"],
-        "customer": {"number": CUSTOMER},
-    }
-    response = await client.post("/call", json=body)
-    assert response.status_code == 201, response.text
-    created: dict[str, Any] = response.json()
-    return created
+    return await outbound_place(client, llm, assistant, await import_with_key(client, twilio))
 
 
 async def test_an_outbound_call_from_an_api_key_number_runs_to_its_end(
